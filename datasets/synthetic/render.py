@@ -1,0 +1,620 @@
+"""Procedural 3D scenes rendered by vectorised ray casting, in pure numpy.
+
+A scene is a ground plane (y = 0) with 3-8 objects (cubes, spheres, vertical
+cylinders) resting on it, under either open sky or the walls of a room. Every
+pixel ray is intersected analytically with every primitive (primitives only
+over their projected screen rectangle), so labels are exact by construction:
+
+  segmentation  class id of the nearest surface (CLASS_NAMES; no void pixels,
+                IGNORE_LABEL is only the catalogue's ignore value).
+  depth         z-depth along the optical axis in metres; 0 for sky.
+  boxes         tight box of each object's visible pixels; objects with no
+                visible pixel are dropped (with their keypoints).
+  keypoints     KEYPOINT_NAMES on each object's surface, in its yaw frame;
+                COCO visibility (see `_keypoint_visibility`).
+
+World frame: x right, y up, z forward (metres). The camera sits at
+(0, h, -h / tan(pitch)), looks along +z pitched down by `pitch`, so its optical
+axis meets the ground at the origin, the centre of the object layout. Camera
+frame: x right, y down, z forward; pixel (r, c) has its centre at
+(c + 0.5, r + 0.5) in pixel coordinates and its ray is
+((c + 0.5 - cx) / f, (r + 0.5 - cy) / f, 1), so the ray parameter is z-depth.
+
+Randomness: from `index_seed` alone come the object layout (`sample_layout`,
+independent of the domain), the camera's position inside the domain's ranges
+(`sample_camera`: the same uniform draws are mapped into each domain's
+ranges) and the sensor-noise pattern. So for one index all domains show the
+same objects; domains with equal camera ranges ('sunny', 'foggy',
+'underwater') even have identical labels and differ only in appearance, while
+'indoor' and 'aerial' also change the viewpoint (and 'indoor' the background).
+"""
+
+import dataclasses
+import math
+from typing import Literal, NamedTuple
+
+import numpy as np
+
+CLASS_NAMES = ('ground', 'wall', 'sky', 'cube', 'sphere', 'cylinder')
+GROUND, WALL, SKY, CUBE, SPHERE, CYLINDER = range(len(CLASS_NAMES))
+STUFF_CLASSES = (GROUND, WALL, SKY)
+OBJECT_CLASSES = (CUBE, SPHERE, CYLINDER)
+IGNORE_LABEL = 255
+
+# Points on each object's surface in its yaw frame (local +z = front,
+# +x = right): the top centre and four points on the upper rim (cylinder),
+# the top corners (cube) or the equator (sphere), at local yaw 45/135/...
+KEYPOINT_NAMES = ('top', 'front_left', 'front_right', 'back_left',
+                  'back_right')
+# Keypoint permutation for a horizontally flipped image.
+KEYPOINT_FLIP_MAP = (0, 2, 1, 4, 3)
+# A keypoint is visible (2) only if its own object is within this relative
+# z-depth of it in the depth buffer near its pixel (3x3 window).
+KEYPOINT_DEPTH_TOL = 0.1
+
+TEXTURES = ('plain', 'checker', 'stripes', 'noise')
+
+RGB = tuple[float, float, float]
+Range = tuple[float, float]
+_NEAR = 0.05  # Metres; nearer points count as behind the camera.
+
+
+@dataclasses.dataclass(frozen=True)
+class DomainSpec:
+  """Every appearance and viewpoint factor of a domain.
+
+  Per-class fields are indexed by class id (CLASS_NAMES). Colours are RGB in
+  [0, 1]. Derive new domains with `dataclasses.replace(DOMAINS[...], ...)`.
+  """
+  # Background: open sky, or a room of infinitely tall walls at
+  # x = +-room_half_width and z = room_depth (the layout is centred at 0).
+  background: Literal['sky', 'walls'] = 'sky'
+  room_half_width: float = 5.0
+  room_depth: float = 6.0
+  max_depth: float = 80.0  # Outdoor ground farther than this is sky.
+  # Camera ranges (uniform per scene); fov is horizontal.
+  camera_height: Range = (1.5, 2.2)
+  camera_pitch_deg: Range = (12.0, 20.0)
+  fov_deg: Range = (50.0, 60.0)
+  # Materials. palette[SKY] is the zenith colour.
+  palette: tuple[RGB, ...] = (
+      (0.36, 0.52, 0.24), (0.75, 0.72, 0.66), (0.30, 0.50, 0.88),
+      (0.80, 0.22, 0.18), (0.92, 0.76, 0.22), (0.22, 0.38, 0.80))
+  textures: tuple[str, ...] = (
+      'noise', 'stripes', 'plain', 'checker', 'stripes', 'plain')
+  texture_scales: tuple[float, ...] = (1.5, 0.5, 1.0, 0.35, 0.25, 1.0)
+  texture_contrast: float = 0.3
+  colour_jitter: float = 0.15  # Relative per-object albedo variation.
+  sky_horizon: RGB = (0.78, 0.86, 0.95)
+  # Lighting: Lambertian with a directional light (towards the light).
+  light_dir: tuple[float, float, float] = (-0.5, 0.8, -0.45)
+  light_colour: RGB = (0.8, 0.77, 0.7)
+  ambient: float = 0.35
+  # Atmosphere: colour -> haze_colour by 1 - exp(-haze_density * depth).
+  haze_density: float = 0.004
+  haze_colour: RGB = (0.78, 0.84, 0.92)
+  # Sensor: per-channel gain/offset, binomial [1 2 1] blur passes, noise.
+  gain: RGB = (1.0, 1.0, 1.0)
+  offset: RGB = (0.0, 0.0, 0.0)
+  blur_passes: int = 0
+  noise_sigma: float = 0.0
+
+  def __post_init__(self):
+    if self.background not in ('sky', 'walls'):
+      raise ValueError(f'Unknown background {self.background!r}.')
+    for field in ('palette', 'textures', 'texture_scales'):
+      if len(getattr(self, field)) != len(CLASS_NAMES):
+        raise ValueError(f'{field} needs one entry per class.')
+    if not set(self.textures) <= set(TEXTURES):
+      raise ValueError(f'Textures must be among {TEXTURES}.')
+
+
+@dataclasses.dataclass(frozen=True)
+class LayoutSpec:
+  """Object placement, shared by all domains."""
+  num_objects: tuple[int, int] = (3, 8)  # Inclusive.
+  object_size: Range = (0.4, 0.85)  # Characteristic radius in metres.
+  region_x: Range = (-3.0, 3.0)  # Object centres on the ground.
+  region_z: Range = (-2.5, 3.5)
+  min_gap: float = 0.1  # Between footprints' bounding circles.
+
+
+_SUNNY = DomainSpec()
+DOMAINS: dict[str, DomainSpec] = {
+    'sunny': _SUNNY,
+    'foggy': dataclasses.replace(
+        _SUNNY, palette=_SUNNY.palette[:2] + ((0.7, 0.7, 0.72),)
+        + _SUNNY.palette[3:], sky_horizon=(0.7, 0.7, 0.72),
+        light_colour=(0.3, 0.3, 0.3), ambient=0.65, haze_density=0.12,
+        haze_colour=(0.7, 0.7, 0.72)),
+    'underwater': dataclasses.replace(
+        _SUNNY, palette=((0.72, 0.66, 0.48),) + _SUNNY.palette[1:],
+        textures=('noise', 'stripes', 'plain', 'plain', 'checker', 'stripes'),
+        light_dir=(0.0, 1.0, -0.1), light_colour=(0.55, 0.75, 0.75),
+        ambient=0.4, haze_density=0.09, haze_colour=(0.05, 0.33, 0.42),
+        gain=(0.6, 0.95, 1.0), offset=(0.0, 0.03, 0.05), blur_passes=2,
+        noise_sigma=0.03),
+    'indoor': dataclasses.replace(
+        _SUNNY, background='walls', camera_height=(1.3, 1.8),
+        camera_pitch_deg=(18.0, 28.0), fov_deg=(60.0, 70.0),
+        palette=((0.55, 0.38, 0.22), (0.85, 0.8, 0.7), (0.0, 0.0, 0.0),
+                 (0.3, 0.6, 0.35), (0.85, 0.3, 0.55), (0.9, 0.55, 0.2)),
+        textures=('checker', 'stripes', 'plain', 'noise', 'checker',
+                  'stripes'),
+        texture_scales=(0.6, 0.4, 1.0, 0.3, 0.3, 0.2),
+        light_dir=(0.3, 0.9, -0.3), light_colour=(0.75, 0.62, 0.45),
+        haze_density=0.0, gain=(1.05, 0.97, 0.85), noise_sigma=0.01),
+    'aerial': dataclasses.replace(
+        _SUNNY, camera_height=(8.0, 12.0), camera_pitch_deg=(55.0, 80.0),
+        fov_deg=(40.0, 50.0),
+        palette=((0.45, 0.48, 0.33),) + _SUNNY.palette[1:],
+        texture_scales=(2.0,) + _SUNNY.texture_scales[1:],
+        light_dir=(-0.3, 0.9, 0.2), haze_density=0.01, blur_passes=1,
+        noise_sigma=0.01),
+}
+DEFAULT_LAYOUT = LayoutSpec()
+
+
+@dataclasses.dataclass(frozen=True)
+class Camera:
+  """Pinhole camera at (0, height, z) looking at the origin (see module doc)."""
+  height: float  # Metres above the ground.
+  pitch: float  # Radians below the horizon.
+  focal: float  # Pixels.
+  cx: float  # Principal point, pixels.
+  cy: float
+
+  @property
+  def position(self) -> tuple[float, float, float]:
+    return (0.0, self.height, -self.height / math.tan(self.pitch))
+
+  def rays(self, height: int, width: int):
+    """World ray directions (z-depth parametrised) of all pixel centres.
+
+    Separable: dx depends on the column only, dy and dz on the row only, so
+    they are returned with shapes [1, W], [H, 1], [H, 1].
+    """
+    xc = (np.arange(width, dtype=np.float32) + 0.5 - self.cx) / self.focal
+    yc = (np.arange(height, dtype=np.float32) + 0.5 - self.cy) / self.focal
+    s, c = math.sin(self.pitch), math.cos(self.pitch)
+    return xc[None, :], (-c * yc - s)[:, None], (c - s * yc)[:, None]
+
+  def to_camera(self, points: np.ndarray) -> np.ndarray:
+    """World points [..., 3] -> camera-frame points [..., 3]."""
+    rel = points - np.asarray(self.position, points.dtype)
+    s, c = math.sin(self.pitch), math.cos(self.pitch)
+    return np.stack([rel[..., 0], -c * rel[..., 1] - s * rel[..., 2],
+                     -s * rel[..., 1] + c * rel[..., 2]], axis=-1)
+
+  def as_dict(self) -> dict:
+    return {'height': self.height, 'pitch': self.pitch, 'focal': self.focal,
+            'cx': self.cx, 'cy': self.cy,
+            'position': np.asarray(self.position)}
+
+
+@dataclasses.dataclass(frozen=True)
+class SceneObject:
+  """An object resting on the ground. `half_size` is the half-extent of its
+  local bounding box (x, y, z); its height is 2 * half_size[1]."""
+  label: int
+  x: float
+  z: float
+  yaw: float
+  half_size: tuple[float, float, float]
+  albedo_jitter: tuple[float, float, float]  # In [-1, 1] per channel.
+  texture_phase: float
+
+  def to_local(self, x, z):
+    """Rotates world xz offsets into the object's yaw frame."""
+    s, c = math.sin(self.yaw), math.cos(self.yaw)
+    return c * x - s * z, s * x + c * z
+
+  def to_world(self, points: np.ndarray) -> np.ndarray:
+    """Local points [..., 3] -> world points."""
+    s, c = math.sin(self.yaw), math.cos(self.yaw)
+    lx, ly, lz = points[..., 0], points[..., 1], points[..., 2]
+    return np.stack([self.x + c * lx + s * lz, ly, self.z - s * lx + c * lz],
+                    axis=-1)
+
+  def corners(self) -> np.ndarray:
+    """World corners of the bounding box, [8, 3]."""
+    a, b, c = self.half_size
+    local = np.array([[sx * a, y, sz * c] for sx in (-1, 1) for y in (0, 2 * b)
+                      for sz in (-1, 1)], np.float32)
+    return self.to_world(local)
+
+  def keypoints(self) -> np.ndarray:
+    """World positions of KEYPOINT_NAMES, [5, 3]."""
+    a, b, c = self.half_size
+    if self.label == CUBE:  # Top corners.
+      rim_y, k = 2 * b, 1.0
+    elif self.label == SPHERE:  # Equator.
+      rim_y, k = b, math.sqrt(0.5)
+    else:  # Upper rim.
+      rim_y, k = 2 * b, math.sqrt(0.5)
+    local = np.array([[0, 2 * b, 0], [-k * a, rim_y, k * c],
+                      [k * a, rim_y, k * c], [-k * a, rim_y, -k * c],
+                      [k * a, rim_y, -k * c]], np.float32)
+    return self.to_world(local)
+
+
+class _Hit(NamedTuple):
+  t: np.ndarray  # Ray parameter (z-depth); inf where missed.
+  ndotl: np.ndarray  # Lambertian factor, clipped at 0.
+  local: tuple  # Hit point in the object's frame (for textures).
+
+
+def sample_layout(index_seed: int,
+                  layout: LayoutSpec = DEFAULT_LAYOUT) -> list[SceneObject]:
+  """Objects of one scene; depends on the seed only, not on the domain."""
+  rng = np.random.default_rng([index_seed, 0])
+  count = rng.integers(layout.num_objects[0], layout.num_objects[1] + 1)
+  objects, footprints = [], []
+  for _ in range(count):
+    label = int(rng.choice(OBJECT_CLASSES))
+    r = float(rng.uniform(*layout.object_size))
+    if label == CUBE:
+      half = tuple(float(v) for v in r * rng.uniform(0.75, 1.1, 3))
+      radius = math.hypot(half[0], half[2])
+    elif label == SPHERE:
+      half, radius = (r, r, r), r
+    else:
+      radius = r * float(rng.uniform(0.6, 0.9))
+      half = (radius, r * float(rng.uniform(0.75, 1.5)), radius)
+    jitter = rng.uniform(-1, 1, 3)
+    phase, yaw = rng.uniform(0, 2 * math.pi, 2)
+    for _ in range(30):  # Rejection sampling of non-overlapping footprints.
+      x, z = rng.uniform(*layout.region_x), rng.uniform(*layout.region_z)
+      if all(math.hypot(x - fx, z - fz) >= radius + fr + layout.min_gap
+             for fx, fz, fr in footprints):
+        break
+    else:
+      continue
+    footprints.append((x, z, radius))
+    objects.append(SceneObject(
+        label=label, x=float(x), z=float(z), yaw=float(yaw), half_size=half,
+        albedo_jitter=tuple(float(j) for j in jitter),
+        texture_phase=float(phase)))
+  return objects
+
+
+def sample_camera(index_seed: int, domain: DomainSpec, height: int,
+                  width: int) -> Camera:
+  """Camera of one scene: the same uniform draws mapped into the domain's
+  ranges, so domains with equal ranges get equal cameras."""
+  u = np.random.default_rng([index_seed, 1]).random(3)
+  lerp = lambda rng, v: float(rng[0] + v * (rng[1] - rng[0]))
+  fov = math.radians(lerp(domain.fov_deg, u[2]))
+  return Camera(height=lerp(domain.camera_height, u[0]),
+                pitch=math.radians(lerp(domain.camera_pitch_deg, u[1])),
+                focal=0.5 * width / math.tan(0.5 * fov),
+                cx=0.5 * width, cy=0.5 * height)
+
+
+def _texture(kind: str, coords: tuple, scale: float, phase: float):
+  """Procedural texture in [-1, 1] of surface coordinates (metres).
+
+  'stripes' varies along coords[0] only; the others use all coordinates.
+  """
+  if kind == 'plain':
+    return np.zeros(np.broadcast_shapes(*(c.shape for c in coords)),
+                    np.float32)
+  if kind in ('checker', 'stripes'):
+    used = coords if kind == 'checker' else coords[:1]
+    cells = sum(np.floor(c * (1 / scale) + phase) for c in used)
+    return 1 - 2 * (cells.astype(np.int32) & 1).astype(np.float32)
+  freq = 2 * math.pi / scale  # 'noise': three oblique sine waves.
+  waves = ((1.0, 0.6, 0.3), (-0.4, 1.1, 0.8), (0.9, -0.7, 1.2))
+  return sum(np.sin(sum((freq * w) * c for w, c in zip(wave, coords))
+                    + phase * (k + 1))
+             for k, wave in enumerate(waves)) * (1 / 3)
+
+
+def _ndotl(*terms):
+  return np.maximum(sum(terms), 0)
+
+
+def _intersect_cube(obj, o, d, light) -> _Hit:
+  """Slab test in the object frame; the box spans y in [0, 2 * b]."""
+  a, b, c = obj.half_size
+  o = (o[0], o[1] - b, o[2])
+  t_lo, t_hi = [], []
+  for oi, di, h in zip(o, d, (a, b, c)):
+    inv = 1 / di
+    t1, t2 = (-h - oi) * inv, (h - oi) * inv
+    t_lo.append(np.minimum(t1, t2))
+    t_hi.append(np.maximum(t1, t2))
+  t_near = np.maximum(np.maximum(t_lo[0], t_lo[1]), t_lo[2])
+  t_far = np.minimum(np.minimum(t_hi[0], t_hi[1]), t_hi[2])
+  t = np.where((t_near <= t_far) & (t_near > 0), t_near, np.inf)
+  # The face hit is the slab that set t_near; its normal opposes the ray.
+  facing = [-np.sign(di) * li for di, li in zip(d, light)]
+  ndotl = np.where(t_near == t_lo[0], facing[0],
+                   np.where(t_near == t_lo[1], facing[1], facing[2]))
+  local = tuple(oi + t_near * di for oi, di in zip(o, d))
+  return _Hit(t, np.maximum(ndotl, 0), local)
+
+
+def _intersect_sphere(obj, o, d, light) -> _Hit:
+  r = obj.half_size[0]
+  o = (o[0], o[1] - r, o[2])
+  b = o[0] * d[0] + o[1] * d[1] + o[2] * d[2]
+  a = d[0] * d[0] + d[1] * d[1] + d[2] * d[2]
+  disc = b * b - a * (o[0] ** 2 + o[1] ** 2 + o[2] ** 2 - r * r)
+  t = (-b - np.sqrt(np.maximum(disc, 0))) / a
+  t = np.where((disc >= 0) & (t > 0), t, np.inf)
+  local = tuple(oi + t * di for oi, di in zip(o, d))
+  ndotl = _ndotl(*((p * (li / r)) for p, li in zip(local, light)))
+  return _Hit(t, ndotl, local)
+
+
+def _intersect_cylinder(obj, o, d, light) -> _Hit:
+  """Vertical cylinder on y in [0, 2 * b]: side and top cap."""
+  r, top = obj.half_size[0], 2 * obj.half_size[1]
+  a = d[0] * d[0] + d[2] * d[2]
+  b = o[0] * d[0] + o[2] * d[2]
+  disc = b * b - a * (o[0] ** 2 + o[2] ** 2 - r * r)
+  t_side = (-b - np.sqrt(np.maximum(disc, 0))) / a
+  y_side = o[1] + t_side * d[1]
+  t_side = np.where((disc >= 0) & (t_side > 0) & (y_side >= 0)
+                    & (y_side <= top), t_side, np.inf)
+  if o[1] > top:  # The cap is only reachable from outside when above it.
+    t_cap = (top - o[1]) / d[1]
+    on_cap = ((o[0] + t_cap * d[0]) ** 2 + (o[2] + t_cap * d[2]) ** 2
+              <= r * r) & (t_cap > 0)
+    t_cap = np.where(on_cap, t_cap, np.inf)
+  else:
+    t_cap = np.full_like(t_side, np.inf)
+  cap = t_cap < t_side
+  t = np.minimum(t_side, t_cap)
+  local = tuple(oi + t * di for oi, di in zip(o, d))
+  side_ndotl = (local[0] * light[0] + local[2] * light[2]) * (1 / r)
+  return _Hit(t, np.maximum(np.where(cap, light[1], side_ndotl), 0), local)
+
+
+_INTERSECT = {CUBE: _intersect_cube, SPHERE: _intersect_sphere,
+              CYLINDER: _intersect_cylinder}
+
+
+def _intersect(obj: SceneObject, origin, d, light) -> _Hit:
+  """Intersects world rays (origin, d = (dx, dy, dz)) with an object."""
+  ox, oz = obj.to_local(origin[0] - obj.x, origin[2] - obj.z)
+  dx, dz = obj.to_local(d[0], d[2])
+  lx, lz = obj.to_local(light[0], light[2])
+  return _INTERSECT[obj.label](obj, (ox, origin[1], oz), (dx, d[1], dz),
+                               (lx, light[1], lz))
+
+
+def _stuff_t(camera: Camera, domain: DomainSpec, d):
+  """Ray parameters of the ground, side walls and back wall (inf = miss)."""
+  dx, dy, dz = d
+  t_ground = np.where(dy < 0, camera.height / -dy, np.inf)
+  if domain.background == 'sky':
+    t_ground = np.where(t_ground <= domain.max_depth, t_ground, np.inf)
+    return t_ground, np.inf, np.inf
+  t_side = domain.room_half_width / np.abs(dx)
+  t_back = np.where(dz > 0, (domain.room_depth - camera.position[2]) / dz,
+                    np.inf)
+  return t_ground, t_side, t_back
+
+
+def _render_stuff(camera, domain, d, light, shape):
+  """Depth, class, albedo and Lambert buffers of ground/walls/sky."""
+  dx, dy, dz = d
+  cam_z = camera.position[2]
+  t_ground, t_side, t_back = _stuff_t(camera, domain, d)
+  depth = np.broadcast_to(np.minimum(t_ground, np.minimum(t_side, t_back)),
+                          shape).astype(np.float32)
+  is_sky = np.isinf(depth)
+  is_ground = (depth == t_ground) & ~is_sky
+  cls = np.where(is_sky, SKY, np.where(is_ground, GROUND, WALL))
+
+  # Ground texture fades with distance to limit aliasing.
+  t_tex = np.where(np.isinf(t_ground), 0, t_ground)
+  fade = np.exp(-2 * t_tex / (camera.focal * domain.texture_scales[GROUND]))
+  tex = _texture(domain.textures[GROUND], (cam_z + t_tex * dz, t_tex * dx),
+                 domain.texture_scales[GROUND], 0.0) * fade
+  ndotl = np.full(shape, max(light[1], 0), np.float32)
+  if domain.background == 'walls':
+    side = t_side < t_back
+    along = np.where(side, cam_z + depth * dz, depth * dx)
+    wall_tex = _texture(domain.textures[WALL],
+                        (along, camera.height + depth * dy),
+                        domain.texture_scales[WALL], 0.0)
+    tex = np.where(is_ground, tex, wall_tex)
+    wall_ndotl = np.maximum(np.where(side, -np.sign(dx) * light[0], -light[2]),
+                            0)
+    ndotl = np.where(is_ground, ndotl, wall_ndotl)
+  palette = np.asarray(domain.palette, np.float32)
+  albedo = palette[cls] * (1 + domain.texture_contrast * tex)[..., None]
+  return depth, cls, albedo, ndotl
+
+
+def _screen_rect(obj: SceneObject, camera: Camera, height: int, width: int):
+  """Pixel rectangle (r0, r1, c0, c1) covering the object, or None."""
+  pc = camera.to_camera(obj.corners())
+  if np.any(pc[:, 2] < _NEAR):
+    return 0, height, 0, width
+  u = camera.cx + camera.focal * pc[:, 0] / pc[:, 2]
+  v = camera.cy + camera.focal * pc[:, 1] / pc[:, 2]
+  r0, r1 = max(int(np.floor(v.min())), 0), min(int(np.ceil(v.max())), height)
+  c0, c1 = max(int(np.floor(u.min())), 0), min(int(np.ceil(u.max())), width)
+  return (r0, r1, c0, c1) if r0 < r1 and c0 < c1 else None
+
+
+def _composite_objects(objects, camera, domain, d, light, buffers):
+  """Z-buffers the objects into the buffers; returns their screen rects."""
+  depth, inst, cls, albedo, ndotl = buffers
+  height, width = depth.shape
+  origin = camera.position
+  rects = []
+  for k, obj in enumerate(objects):
+    rect = _screen_rect(obj, camera, height, width)
+    rects.append(rect)
+    if rect is None:
+      continue
+    r0, r1, c0, c1 = rect
+    hit = _intersect(obj, origin, (d[0][:, c0:c1], d[1][r0:r1], d[2][r0:r1]),
+                     light)
+    win = hit.t < depth[r0:r1, c0:c1]
+    if not win.any():
+      continue
+    np.copyto(depth[r0:r1, c0:c1], hit.t, where=win)
+    inst[r0:r1, c0:c1][win] = k + 1
+    cls[r0:r1, c0:c1][win] = obj.label
+    np.copyto(ndotl[r0:r1, c0:c1], hit.ndotl, where=win)
+    local = (hit.local[1], hit.local[0], hit.local[2])  # Stripes along y.
+    tex = _texture(domain.textures[obj.label], local,
+                   domain.texture_scales[obj.label], obj.texture_phase)
+    base = np.asarray(domain.palette[obj.label], np.float32) * (
+        1 + domain.colour_jitter * np.asarray(obj.albedo_jitter, np.float32))
+    np.copyto(albedo[r0:r1, c0:c1],
+              base * (1 + domain.texture_contrast * tex)[..., None],
+              where=win[..., None])
+  return rects
+
+
+def _keypoint_visibility(objects, camera, domain, light, depth, inst, kept):
+  """Keypoints [N, 5, 3] (y, x, visibility) of the kept objects.
+
+  Visibility: 0 if the point is behind the camera or projects outside the
+  image (coordinates then 0); 2 if nothing blocks the exact ray to the point
+  (all primitives and walls) AND the buffers confirm it: some pixel of the
+  3x3 window around its pixel shows its own object within KEYPOINT_DEPTH_TOL
+  relative depth; 1 otherwise.
+  """
+  height, width = depth.shape
+  points = np.stack([objects[k].keypoints() for k in kept])  # [N, 5, 3]
+  pc = camera.to_camera(points)
+  z = pc[..., 2]
+  with np.errstate(divide='ignore', invalid='ignore'):
+    u = camera.cx + camera.focal * pc[..., 0] / z
+    v = camera.cy + camera.focal * pc[..., 1] / z
+  inside = (z > _NEAR) & (u >= 0) & (u < width) & (v >= 0) & (v < height)
+
+  # Exact occlusion test: rays towards the points, parametrised by z-depth.
+  origin = np.asarray(camera.position, np.float32)
+  rays = (points - origin) / np.where(inside, z, 1)[..., None]
+  d = (rays[..., 0], rays[..., 1], rays[..., 2])
+  t_ground, t_side, t_back = _stuff_t(camera, domain, d)
+  t_min = np.minimum(t_ground, np.minimum(t_side, t_back))
+  for obj in objects:
+    t_min = np.minimum(t_min, _intersect(obj, camera.position, d, light).t)
+  unblocked = t_min >= z * (1 - 1e-3)
+
+  # Buffer check over the 3x3 window around each keypoint's pixel.
+  ids = (np.arange(len(kept)) + 1)[:, None]
+  row = np.clip(v, 0, height - 1).astype(np.int32)
+  col = np.clip(u, 0, width - 1).astype(np.int32)
+  confirmed = np.zeros(z.shape, bool)
+  for dr in (-1, 0, 1):
+    for dc in (-1, 0, 1):
+      r, c = np.clip(row + dr, 0, height - 1), np.clip(col + dc, 0, width - 1)
+      confirmed |= (inst[r, c] == ids) & (
+          np.abs(depth[r, c] - z) <= KEYPOINT_DEPTH_TOL * z)
+
+  vis = np.where(inside, np.where(unblocked & confirmed, 2, 1), 0)
+  keypoints = np.stack([v / height, u / width, vis], axis=-1)
+  return np.where(inside[..., None], keypoints, 0).astype(np.float32)
+
+
+def _boxes(rects, inst, kept, height, width):
+  """Tight normalised boxes of the (already relabelled) instance ids."""
+  boxes = np.zeros((len(kept), 4), np.float32)
+  for i, k in enumerate(kept):
+    r0, r1, c0, c1 = rects[k]
+    mask = inst[r0:r1, c0:c1] == i + 1
+    rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
+    boxes[i] = ((r0 + rows[0]) / height, (c0 + cols[0]) / width,
+                (r0 + rows[-1] + 1) / height, (c0 + cols[-1] + 1) / width)
+  return boxes
+
+
+def _blur(image: np.ndarray, passes: int) -> np.ndarray:
+  """Separable binomial [1, 2, 1] / 4 blur with edge padding."""
+  for _ in range(passes):
+    p = np.pad(image, ((1, 1), (0, 0), (0, 0)), mode='edge')
+    image = (p[:-2] + 2 * p[1:-1] + p[2:]) * 0.25
+    p = np.pad(image, ((0, 0), (1, 1), (0, 0)), mode='edge')
+    image = (p[:, :-2] + 2 * p[:, 1:-1] + p[:, 2:]) * 0.25
+  return image
+
+
+def _shade(domain, d, depth, cls, albedo, ndotl, noise_rng):
+  """Lit, hazy, colour-cast, blurred and noisy uint8 image."""
+  light_colour = np.asarray(domain.light_colour, np.float32)
+  image = albedo * (domain.ambient + ndotl[..., None] * light_colour)
+  # Sky: horizon-to-zenith gradient by the elevation of the row's ray.
+  elevation = -d[1] / np.sqrt(d[1] ** 2 + d[2] ** 2)  # [H, 1]
+  w = np.clip(elevation * 2.5, 0, 1)[..., None]
+  sky = (np.asarray(domain.sky_horizon, np.float32) * (1 - w)
+         + np.asarray(domain.palette[SKY], np.float32) * w)
+  is_sky = (cls == SKY)[..., None]
+  image = np.where(is_sky, sky, image)
+  if domain.haze_density > 0:
+    haze_depth = np.where(is_sky[..., 0], domain.max_depth, depth)
+    trans = np.exp(-domain.haze_density * haze_depth)[..., None]
+    image = image * trans + np.asarray(domain.haze_colour, np.float32) * (
+        1 - trans)
+  image = (image * np.asarray(domain.gain, np.float32)
+           + np.asarray(domain.offset, np.float32))
+  image = _blur(image, domain.blur_passes)
+  if domain.noise_sigma > 0:
+    image = image + domain.noise_sigma * noise_rng.standard_normal(
+        image.shape, np.float32)
+  return (np.clip(image, 0, 1) * 255 + 0.5).astype(np.uint8)
+
+
+def render(index_seed: int, domain: DomainSpec, height: int, width: int,
+           layout: LayoutSpec = DEFAULT_LAYOUT) -> dict:
+  """Renders scene `index_seed` in `domain`.
+
+  Returns the example format of transfer/data/features.py (image,
+  segmentation, depth, objects/{bbox,label,keypoints}, has_*; all
+  annotations present) plus, for inspection and tests:
+    'instance'      int32 [H, W]: 0 for stuff, i + 1 for objects[...][i].
+    'layout_index'  int64 [N]: index of each output object in
+                    `sample_layout(index_seed, layout)`.
+    'camera'        `Camera.as_dict()` (height, pitch in radians, focal,
+                    cx, cy, position).
+  """
+  camera = sample_camera(index_seed, domain, height, width)
+  objects = sample_layout(index_seed, layout)
+  d = camera.rays(height, width)
+  light = np.asarray(domain.light_dir, np.float64)
+  light = tuple(float(v) for v in light / np.linalg.norm(light))
+  with np.errstate(divide='ignore', invalid='ignore', over='ignore'):
+    depth, cls, albedo, ndotl = _render_stuff(camera, domain, d, light,
+                                              (height, width))
+    inst = np.zeros((height, width), np.int32)
+    rects = _composite_objects(objects, camera, domain, d, light,
+                               (depth, inst, cls, albedo, ndotl))
+    # Keep objects with visible pixels; renumber instances to output order.
+    kept = np.flatnonzero(np.bincount(inst.ravel(),
+                                      minlength=len(objects) + 1)[1:])
+    relabel = np.zeros(len(objects) + 1, np.int32)
+    relabel[kept + 1] = np.arange(1, len(kept) + 1)
+    inst = relabel[inst]
+    keypoints = (_keypoint_visibility(objects, camera, domain, light, depth,
+                                      inst, kept) if len(kept) else
+                 np.zeros((0, len(KEYPOINT_NAMES), 3), np.float32))
+    image = _shade(domain, d, depth, cls, albedo, ndotl,
+                   np.random.default_rng([index_seed, 2]))
+  depth = np.where(cls == SKY, 0, depth).astype(np.float32)
+  return {
+      'image': image,
+      'segmentation': cls.astype(np.uint16)[..., None],
+      'depth': depth[..., None],
+      'objects': {
+          'bbox': _boxes(rects, inst, kept, height, width),
+          'label': np.array([objects[k].label for k in kept], np.int64),
+          'keypoints': keypoints,
+      },
+      'has_segmentation': True,
+      'has_depth': True,
+      'has_boxes': True,
+      'has_keypoints': True,
+      'instance': inst,
+      'layout_index': kept.astype(np.int64),
+      'camera': camera.as_dict(),
+  }

@@ -1,0 +1,40 @@
+"""Runs a transfer experiment: `python main.py --config=configs/demo.py --workdir=DIR`.
+
+Override any config value with `--config.target.steps=500`; pick a variant
+with `--config=configs/demo.py:smoke`. Running the same command again resumes.
+"""
+
+import sys
+
+from absl import app, flags, logging
+from ml_collections import config_flags
+
+from transfer import experiment
+from transfer.errors import UserError
+
+_CONFIG = config_flags.DEFINE_config_file('config', None, 'Experiment config file.',
+                                          lock_config=True)
+_WORKDIR = flags.DEFINE_string('workdir', None, 'Directory for checkpoints and results.')
+_DISTRIBUTED = flags.DEFINE_bool(
+    'distributed', False, 'Call jax.distributed.initialize() first (multi-host jobs; '
+    'coordinator and process ids come from the cluster environment).')
+flags.mark_flags_as_required(['config', 'workdir'])
+
+
+def main(argv):
+  del argv
+  import jax  # pylint: disable=g-import-not-at-top
+  if _DISTRIBUTED.value:
+    jax.distributed.initialize()
+  try:
+    results = experiment.run(_CONFIG.value, _WORKDIR.value)
+  except UserError as e:
+    logging.error('%s', e)
+    print(f'error: {e}', file=sys.stderr)
+    sys.exit(1)
+  if jax.process_index() == 0:
+    print(experiment.format_table(results))
+
+
+if __name__ == '__main__':
+  app.run(main)

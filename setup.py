@@ -1,0 +1,42 @@
+"""Install with `pip install -e .` (tests: `pip install -e '.[test]'`)."""
+
+import setuptools
+
+# The dataset builders live in the top-level folder `datasets/`, but a package
+# of that name would shadow Hugging Face `datasets`; they install as
+# `transfer_datasets` instead (the folder has no __init__.py on purpose).
+_DATASET_PACKAGES = setuptools.find_namespace_packages(
+    where='.', include=['datasets', 'datasets.*'])
+
+setuptools.setup(
+    name='transfer',
+    version='0.1.0',
+    description='Transfer learning across image domains and task types.',
+    python_requires='>=3.11,<3.12',
+    packages=setuptools.find_packages(include=['transfer', 'transfer.*']) + [
+        'transfer_datasets' + name[len('datasets'):]
+        for name in _DATASET_PACKAGES],
+    package_dir={'transfer_datasets': 'datasets'},
+    install_requires=[
+        'jax==0.10.2',
+        'jaxlib==0.10.2',
+        'flax==0.12.8',
+        'optax==0.2.8',
+        'orbax-checkpoint==0.12.8',
+        'ml-collections==1.1.0',
+        'clu==0.0.12',
+        'numpy==2.4.6',
+        'tensorflow-cpu==2.21.0',
+        'tensorboard==2.21.0',  # clu's metric writers need it; TF no longer pulls it.
+        'tensorflow-datasets==4.9.10',
+        'protobuf==7.36.2',
+        'absl-py==2.5.1',
+        'etils==1.15.0',
+        'pillow==13.0.0',
+        'scipy==1.17.1',
+        'h5py==3.14.0',
+    ],
+    extras_require={
+        'test': ['pytest==9.0.3'],
+    },
+)

@@ -1,0 +1,86 @@
+"""Shared building blocks for experiment configs (configs/*.py build on these).
+
+An experiment config has three stages, each a full training run:
+  source:   a dataset and task, initialised as its `init` says;
+  target:   the target dataset and task, initialised by transfer from the
+            source stage's checkpoint (backbone loaded, head re-initialised);
+  baseline: the same target with the baseline initialisation.
+`experiment.run` trains them in order and compares target with baseline.
+"""
+
+import ml_collections
+from ml_collections import config_dict
+
+BACKBONE_RULES = ('params/backbone/.*', 'batch_stats/backbone/.*')
+HEAD_RULES = ('params/head/.*', 'batch_stats/head/.*')
+
+
+def task(name: str, **overrides) -> ml_collections.ConfigDict:
+  """Task plug-in settings; keys beyond `name` are task-specific."""
+  defaults = {'segmentation': {}, 'depth': {'loss': 'l1_log'}}
+  return ml_collections.ConfigDict(
+      dict(name=name, head_features=64, **defaults.get(name, {}), **overrides))
+
+
+def init(kind: str = 'scratch', source_stage: str | None = None) -> ml_collections.ConfigDict:
+  """How a stage starts when its workdir has no checkpoint yet.
+
+  kind: 'scratch' | 'transfer' (from `source_stage`'s checkpoint, or from
+  `checkpoint` if set) | 'ilsvrc' (from a converted ImageNet checkpoint at
+  `checkpoint`). `load` regexes name the arrays to copy, `reinit` those that
+  keep their fresh initialisation; every array must match one of them.
+  """
+  return ml_collections.ConfigDict(dict(
+      kind=kind,
+      source_stage=config_dict.placeholder(str) if source_stage is None else source_stage,
+      checkpoint=config_dict.placeholder(str),
+      load=BACKBONE_RULES, reinit=HEAD_RULES))
+
+
+def stage(dataset: str, task_config: ml_collections.ConfigDict, *, steps: int,
+          size=(128, 128), batch_size: int = 16, learning_rate: float = 2e-3,
+          train_examples: int | None = None, init_config=None,
+          backbone_kwargs=None) -> ml_collections.ConfigDict:
+  """One training run: dataset, task, model, input, optimiser and schedule."""
+  return ml_collections.ConfigDict(dict(
+      dataset=dataset,
+      task=task_config,
+      init=init_config or init(),
+      # First N examples of the train split (a small target set); None = all.
+      train_examples=config_dict.placeholder(int) if train_examples is None else train_examples,
+      model=dict(backbone='convnet',
+                 backbone_kwargs=backbone_kwargs or dict(width=32, blocks_per_stage=(1, 1, 1, 1))),
+      input=dict(size=size, eval_size=config_dict.placeholder(tuple), batch_size=batch_size,
+                 eval_batch_size=32, scale_range=(0.75, 1.5)),
+      optimizer=dict(name='adamw', learning_rate=learning_rate, warmup_steps=min(100, steps // 10),
+                     weight_decay=1e-4, end_learning_rate_factor=0.01, clip_norm=1.0,
+                     momentum=0.9),
+      # Regex rules giving parameters a PartitionSpec; unmatched = replicated.
+      sharding_rules=(),
+      steps=steps, log_every=max(1, min(50, steps // 10)),
+      eval_every=steps, checkpoint_every=max(1, steps // 4), keep_checkpoints=2,
+      seed=0))
+
+
+def experiment(name: str, source, target, baseline) -> ml_collections.ConfigDict:
+  config = ml_collections.ConfigDict()
+  config.name = name
+  config.data_dir = config_dict.placeholder(str)  # TFDS data dir; None = TFDS default.
+  config.stages = ('source', 'target', 'baseline')
+  config.source = source
+  config.target = target
+  config.baseline = baseline
+  config.compare = dict(baseline='baseline', transfer='target', source='source')
+  return config
+
+
+def smoke(config: ml_collections.ConfigDict, steps: int = 2) -> ml_collections.ConfigDict:
+  """Shrinks every stage of an experiment to a couple of tiny steps."""
+  for name in config.stages:
+    s = config[name]
+    s.steps, s.log_every, s.eval_every, s.checkpoint_every = steps, 1, steps, steps
+    s.input.batch_size, s.input.eval_batch_size = 8, 8
+    s.input.size = (64, 64)
+    s.model.backbone_kwargs = dict(width=8, blocks_per_stage=(1, 1, 1, 1))
+    s.task.head_features = 8
+  return config

@@ -1,0 +1,72 @@
+"""The single example format every dataset yields.
+
+Every builder in `datasets/` (synthetic or real) stores examples with these
+keys, and the input pipeline relies on nothing else:
+
+  image             uint8  [H, W, 3]  RGB.
+  segmentation      uint16 [H, W, 1]  class ids; the dataset's ignore label
+                                      (catalogue field `ignore_label`) marks
+                                      void pixels. All-ignore when absent.
+  depth             float32 [H, W, 1] metric z-depth in metres, 0 = invalid.
+                                      All-zero when absent.
+  objects/bbox      float32 [N, 4]    (ymin, xmin, ymax, xmax), normalised to
+                                      [0, 1] by image height / width; ymax is
+                                      (last row + 1) / H, so a box covering
+                                      rows r0..r1 is [r0/H, .., (r1+1)/H, ..].
+  objects/label     int64  [N]        object class ids (same id space as
+                                      segmentation for the synthetic data).
+  objects/keypoints float32 [N, K, 3] (y, x, visibility) per keypoint, y and x
+                                      normalised like boxes (pixel centre of
+                                      row r is (r + 0.5) / H); visibility
+                                      follows COCO: 0 = not labelled (or
+                                      outside the image, coordinates 0),
+                                      1 = labelled but occluded, 2 = visible.
+                                      K is fixed per dataset (0 if none).
+  has_segmentation, has_depth, has_boxes, has_keypoints
+                    bool   []         which annotations are present in this
+                                      example (absent dense maps are stored
+                                      filled with their invalid value).
+
+Absent annotations are stored, not omitted, so every example of every dataset
+decodes to the same structure and the pipeline can batch with static shapes.
+"""
+
+import numpy as np
+import tensorflow_datasets as tfds
+
+ANNOTATIONS = ('segmentation', 'depth', 'boxes', 'keypoints')
+
+
+def example_features(num_keypoints: int) -> tfds.features.FeaturesDict:
+  """The TFDS feature spec of the example format (see module docstring)."""
+  return tfds.features.FeaturesDict({
+      'image': tfds.features.Image(shape=(None, None, 3), dtype=np.uint8),
+      'segmentation': tfds.features.Image(
+          shape=(None, None, 1), dtype=np.uint16, encoding_format='png'),
+      'depth': tfds.features.Tensor(
+          shape=(None, None, 1), dtype=np.float32,
+          encoding=tfds.features.Encoding.ZLIB),
+      'objects': tfds.features.Sequence({
+          'bbox': tfds.features.Tensor(shape=(4,), dtype=np.float32),
+          'label': tfds.features.Tensor(shape=(), dtype=np.int64),
+          'keypoints': tfds.features.Tensor(
+              shape=(num_keypoints, 3), dtype=np.float32),
+      }),
+      **{f'has_{name}': tfds.features.Tensor(shape=(), dtype=np.bool_)
+         for name in ANNOTATIONS},
+  })
+
+
+def empty_annotations(height: int, width: int, num_keypoints: int,
+                      ignore_label: int) -> dict:
+  """Placeholders for annotations an example does not have."""
+  return {
+      'segmentation': np.full((height, width, 1), ignore_label, np.uint16),
+      'depth': np.zeros((height, width, 1), np.float32),
+      'objects': {
+          'bbox': np.zeros((0, 4), np.float32),
+          'label': np.zeros((0,), np.int64),
+          'keypoints': np.zeros((0, num_keypoints, 3), np.float32),
+      },
+      **{f'has_{name}': False for name in ANNOTATIONS},
+  }

@@ -1,0 +1,134 @@
+"""Runs an experiment's stages in order and writes `results.json`.
+
+Workdir layout:
+  DIR/<stage>/checkpoints/   Orbax checkpoints (resumed when run again)
+  DIR/<stage>/events.out.*   TensorBoard summaries
+  DIR/<stage>/result.json    the stage's final metrics (written when done)
+  DIR/config.json            the experiment config as run
+  DIR/results.json           baseline vs transfer comparison
+Stages with a result.json are skipped, so the same command resumes a job.
+"""
+
+import json
+import os
+
+from absl import logging
+import jax
+
+from transfer import trainer
+from transfer.data import pipeline
+from transfer.errors import UserError
+
+
+def write_json_atomic(path: str, data) -> None:
+  """Writes JSON to a temporary file, then renames it over `path`."""
+  if jax.process_index() != 0:
+    return
+  tmp = f'{path}.tmp'
+  with open(tmp, 'w') as f:
+    json.dump(data, f, indent=2, sort_keys=True)
+  os.replace(tmp, path)
+
+
+def _stage_configs(config):
+  """Validates the experiment's stages and fills in derived values."""
+  stages = {}
+  for name in config.stages:
+    if name not in config:
+      raise UserError(f'Stage {name!r} is listed in config.stages but not defined.',
+                      where='config.stages', fix=f'define config.{name} or drop it.')
+    stages[name] = config[name]
+  for name, key in config.compare.items():
+    if key not in stages:
+      raise UserError(f'config.compare.{name} names stage {key!r}, which is not run.',
+                      where=f'config.compare.{name}', fix=f'use one of {list(stages)}.')
+  return stages
+
+
+def preflight(config, workdir):
+  """Resolves every name and checks every dataset before any training."""
+  stages = _stage_configs(config)
+  built = {}
+  for name, stage_config in stages.items():
+    where = f'config.{name}'
+    built[name] = trainer.build_stage(stage_config, where)
+    info = built[name].dataset
+    pipeline.load_builder(info, config.data_dir, (info.train_split, info.eval_split),
+                          where=f'{where}.dataset')
+    init = stage_config.init
+    if init.kind == 'transfer' and not init.checkpoint:
+      order = list(stages)
+      if init.source_stage not in stages or order.index(init.source_stage) >= order.index(name):
+        raise UserError(
+            f'Stage {name!r} transfers from stage {init.source_stage!r}, which does '
+            'not run before it.', where=f'{where}.init.source_stage',
+            fix=f'name an earlier stage ({order[:order.index(name)]}) or set init.checkpoint.')
+      init.checkpoint = os.path.join(workdir, init.source_stage, 'checkpoints')
+  return built
+
+
+def _describe(stage):
+  return {'dataset': stage.dataset.name, 'domain': stage.dataset.domain,
+          'task': stage.task.annotation}
+
+
+def run(config, workdir: str) -> dict:
+  """Trains every unfinished stage, then writes and returns DIR/results.json."""
+  config = config.copy_and_resolve_references()
+  built = preflight(config, workdir)
+  os.makedirs(workdir, exist_ok=True)
+  write_json_atomic(os.path.join(workdir, 'config.json'), config.to_dict())
+  stage_results = {}
+  for name, stage in built.items():
+    stage_dir = os.path.join(workdir, name)
+    result_path = os.path.join(stage_dir, 'result.json')
+    if os.path.exists(result_path):
+      with open(result_path) as f:
+        stage_results[name] = json.load(f)
+      logging.info('Stage %s already finished: %s', name, stage_results[name]['metrics'])
+      continue
+    logging.info('Stage %s: %s on %s (init: %s)', name, stage.config.task.name,
+                 stage.dataset.name, stage.config.init.kind)
+    os.makedirs(stage_dir, exist_ok=True)
+    result = trainer.train_and_evaluate(stage.config, stage_dir, where=f'config.{name}',
+                                        data_dir=config.data_dir)
+    result['transfer'] = {k: (v if isinstance(v, str) else len(v))
+                          for k, v in result['transfer'].items()}
+    write_json_atomic(result_path, result)
+    stage_results[name] = result
+
+  baseline, transfer = built[config.compare.baseline], built[config.compare.transfer]
+  task = transfer.task
+  metric = task.metric
+  base_value = stage_results[config.compare.baseline]['metrics'][metric]
+  transfer_value = stage_results[config.compare.transfer]['metrics'][metric]
+  sign = 1.0 if task.higher_is_better else -1.0
+  gain = sign * (transfer_value - base_value) / abs(base_value) if base_value else float('nan')
+  results = {
+      'experiment': config.name,
+      'source': _describe(built[config.compare.source]),
+      'target': _describe(transfer),
+      'baseline_init': baseline.config.init.kind,
+      'metric': metric,
+      'higher_is_better': task.higher_is_better,
+      'baseline': base_value,
+      'transfer': transfer_value,
+      'relative_gain': gain,
+      'stages': {k: v['metrics'] for k, v in stage_results.items()},
+  }
+  write_json_atomic(os.path.join(workdir, 'results.json'), results)
+  return results
+
+
+def format_table(results: dict) -> str:
+  src, tgt = results['source'], results['target']
+  arrow = 'higher' if results['higher_is_better'] else 'lower'
+  rows = [
+      f"source  {src['dataset']} ({src['domain']}, {src['task']})",
+      f"target  {tgt['dataset']} ({tgt['domain']}, {tgt['task']})",
+      f"metric  {results['metric']} ({arrow} is better)",
+      f"{'baseline (' + results['baseline_init'] + ')':<24}{results['baseline']:>10.4f}",
+      f"{'transfer':<24}{results['transfer']:>10.4f}",
+      f"{'relative gain':<24}{results['relative_gain']:>+10.2%}",
+  ]
+  return '\n'.join(rows)

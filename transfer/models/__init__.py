@@ -1,0 +1,21 @@
+"""Backbones by name: `model.backbone = 'convnet'` imports transfer.models.convnet."""
+
+import importlib
+import pkgutil
+
+from transfer.errors import UserError
+
+_NOT_BACKBONES = ('dense',)
+
+
+def backbone_names() -> list[str]:
+  return sorted(m.name for m in pkgutil.iter_modules(__path__)
+                if m.name not in _NOT_BACKBONES)
+
+
+def get_backbone(name: str, where: str):
+  """Returns the `Backbone` module class of transfer.models.<name>."""
+  if name not in backbone_names():
+    raise UserError(f'Unknown backbone {name!r}.', where=where,
+                    fix=f'use one of: {", ".join(backbone_names())}.')
+  return importlib.import_module(f'{__name__}.{name}').Backbone

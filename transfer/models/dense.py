@@ -1,0 +1,18 @@
+"""A dense-prediction model: backbone features at 1/4 resolution plus a task head."""
+
+import flax.linen as nn
+import jax.numpy as jnp
+
+# ImageNet statistics, in uint8 units.
+_MEAN = jnp.array([0.485, 0.456, 0.406]) * 255
+_STD = jnp.array([0.229, 0.224, 0.225]) * 255
+
+
+class DenseModel(nn.Module):
+  """Parameters live under `backbone/...` and `head/...`: transfer rules match those."""
+  backbone: nn.Module
+  head: nn.Module
+
+  def __call__(self, image, train: bool = False):
+    x = (image.astype(jnp.float32) - _MEAN) / _STD
+    return self.head(self.backbone(x, train=train), train=train)

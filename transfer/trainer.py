@@ -1,0 +1,207 @@
+"""The generic training loop: one stage = one dataset, one task, one init.
+
+Importable from a notebook: `trainer.train_and_evaluate(stage_config, workdir)`.
+Nothing here is task-specific; the Task plug-in supplies head, loss and
+evaluation statistics.
+
+Start-up order: resume from `workdir/checkpoints` if it holds a checkpoint,
+else initialise as `config.init.kind` says (transfer from a source stage's
+checkpoint, ILSVRC'12 weights from a converted checkpoint, or scratch).
+"""
+
+import dataclasses
+import functools
+import os
+import time
+
+from absl import logging
+from clu import metric_writers, metrics as clu_metrics, periodic_actions, parameter_overview
+import flax
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from transfer import checkpoints, models, optim, sharding, tasks
+from transfer.data import catalog, pipeline
+from transfer.errors import UserError
+from transfer.models.dense import DenseModel
+
+
+@flax.struct.dataclass
+class TrainMetrics(clu_metrics.Collection):
+  loss: clu_metrics.Average.from_output('loss')
+
+
+@dataclasses.dataclass
+class Stage:
+  """Everything built from a stage config before any computation."""
+  config: object
+  dataset: catalog.DatasetInfo
+  task: object
+  model: DenseModel
+  where: str
+
+
+def build_stage(config, where: str = 'config') -> Stage:
+  """Resolves names in a stage config (dataset, task, backbone) or raises UserError."""
+  dataset = catalog.get(config.dataset, where=f'{where}.dataset')
+  task = tasks.get_task(config.task, dataset, where=f'{where}.task.name')
+  backbone_cls = models.get_backbone(config.model.backbone, f'{where}.model.backbone')
+  backbone = backbone_cls(**config.model.get('backbone_kwargs', {}))
+  return Stage(config, dataset, task, DenseModel(backbone, task.head()), where)
+
+
+def _example_batch(stage, batch_size):
+  height, width = stage.config.input.size
+  return jnp.zeros((batch_size, height, width, 3), jnp.uint8)
+
+
+def _init_state(stage, tx, rng, batch_size):
+  variables = stage.model.init(rng, _example_batch(stage, batch_size), train=False)
+  params = variables['params']
+  return {'step': jnp.zeros((), jnp.int32), 'params': params,
+          'batch_stats': variables.get('batch_stats', {}),
+          'opt_state': tx.init(params)}
+
+
+def _train_step(state, batch, *, stage, tx):
+  def loss_fn(params):
+    outputs, updates = stage.model.apply(
+        {'params': params, 'batch_stats': state['batch_stats']}, batch['image'],
+        train=True, mutable=['batch_stats'])
+    loss, aux = stage.task.loss(outputs, batch)
+    return loss, (updates, aux)
+
+  (loss, (updates, aux)), grads = jax.value_and_grad(loss_fn, has_aux=True)(state['params'])
+  param_updates, opt_state = tx.update(grads, state['opt_state'], state['params'])
+  new_state = {'step': state['step'] + 1,
+               'params': optax.apply_updates(state['params'], param_updates),
+               'batch_stats': updates.get('batch_stats', {}), 'opt_state': opt_state}
+  logs = dict(aux, grad_norm=optax.global_norm(grads))
+  return new_state, TrainMetrics.single_from_model_output(loss=loss), logs
+
+
+def _eval_step(state, batch, *, stage):
+  outputs = stage.model.apply(
+      {'params': state['params'], 'batch_stats': state['batch_stats']},
+      batch['image'], train=False)
+  return stage.task.eval_stats(stage.task.predict(outputs, batch), batch)
+
+
+def _initialise(stage, state, workdir):
+  """Applies config.init to a freshly initialised state; returns (state, report)."""
+  init = stage.config.init
+  where = f'{stage.where}.init'
+  if init.kind == 'scratch':
+    return state, {'init': 'scratch'}
+  if init.kind in ('transfer', 'ilsvrc'):
+    if not init.checkpoint:
+      raise UserError(
+          f'init.kind={init.kind!r} needs a checkpoint directory.', where=where,
+          fix='set init.checkpoint (an experiment sets it from init.source_stage).')
+    state, report = checkpoints.restore_subset(
+        init.checkpoint, state, tuple(init.load), tuple(init.reinit), where)
+    return state, dict(report, init=init.kind)
+  raise UserError(f'Unknown init.kind {init.kind!r}.', where=where,
+                  fix="use 'scratch', 'transfer' or 'ilsvrc'.")
+
+
+def evaluate(stage, state, eval_step, mesh, data) -> dict[str, float]:
+  """One pass over the eval split; the Task turns summed statistics into metrics."""
+  ds, _ = data
+  totals = None
+  for batch in pipeline.GlobalBatches(ds, sharding.batch_sharding(mesh)):
+    # Per-batch sums are exact in int32/float32; the running total is kept
+    # on the host in 64 bits so large evaluation sets cannot overflow.
+    stats = jax.tree.map(lambda x: np.asarray(x, np.float64),
+                         jax.device_get(eval_step(state, batch)))
+    totals = stats if totals is None else jax.tree.map(np.add, totals, stats)
+  return stage.task.metrics(totals)
+
+
+def train_and_evaluate(config, workdir: str, where: str = 'config',
+                       data_dir: str | None = None) -> dict:
+  """Trains one stage in `workdir`; returns its final evaluation metrics."""
+  stage = build_stage(config, where)
+  dataset = stage.dataset
+  data_cfg = config.input
+  builder = pipeline.load_builder(
+      dataset, data_dir, (dataset.train_split, dataset.eval_split),
+      where=f'{where}.dataset')
+  mesh = sharding.make_mesh()
+  batch_sharding = sharding.batch_sharding(mesh)
+  keys = stage.task.batch_keys
+  train_ds = pipeline.train_dataset(
+      builder, dataset.train_split, config.get('train_examples'), keys,
+      size=tuple(data_cfg.size), batch_size=data_cfg.batch_size,
+      scale_range=tuple(data_cfg.scale_range), ignore_label=dataset.ignore_label,
+      seed=config.seed, where=f'{where}.input.batch_size')
+  eval_data = pipeline.eval_dataset(
+      builder, dataset.eval_split, keys, size=tuple(data_cfg.eval_size or data_cfg.size),
+      batch_size=data_cfg.eval_batch_size, ignore_label=dataset.ignore_label,
+      where=f'{where}.input.eval_batch_size')
+
+  tx, schedule = optim.make_optimizer(config.optimizer, config.steps, f'{where}.optimizer')
+  init_fn = functools.partial(_init_state, stage, tx, batch_size=1)
+  rng = jax.random.key(config.seed)
+  abstract = jax.eval_shape(init_fn, rng)
+  state_sharding = sharding.tree_shardings(abstract, config.get('sharding_rules', ()), mesh)
+  abstract = jax.tree.map(lambda a, s: jax.ShapeDtypeStruct(a.shape, a.dtype, sharding=s),
+                          abstract, state_sharding)
+
+  ckpt = checkpoints.manager(os.path.join(workdir, 'checkpoints'),
+                             save_every=config.checkpoint_every, keep=config.keep_checkpoints)
+  writer = metric_writers.create_default_writer(
+      workdir, just_logging=jax.process_index() > 0, asynchronous=True)
+  report = {}
+  if ckpt.latest_step() is not None:
+    state = checkpoints.restore(ckpt, ckpt.latest_step(), abstract)
+    logging.info('Resumed from %s at step %d.', ckpt.directory, int(state['step']))
+  else:
+    state = jax.jit(init_fn, out_shardings=state_sharding)(rng)
+    state, report = _initialise(stage, state, workdir)
+    logging.info('Parameters:\n%s', parameter_overview.get_parameter_overview(state['params']))
+
+  train_step = jax.jit(
+      functools.partial(_train_step, stage=stage, tx=tx),
+      in_shardings=(state_sharding, batch_sharding),
+      out_shardings=(state_sharding, sharding.replicated(mesh), sharding.replicated(mesh)),
+      donate_argnums=0)
+  eval_step = jax.jit(functools.partial(_eval_step, stage=stage),
+                      in_shardings=(state_sharding, batch_sharding),
+                      out_shardings=sharding.replicated(mesh))
+
+  first_step = int(state['step'])
+  progress = periodic_actions.ReportProgress(num_train_steps=config.steps, writer=writer,
+                                             every_steps=config.log_every)
+  train_metrics, input_wait = None, 0.0
+  batches = pipeline.GlobalBatches(train_ds, batch_sharding)
+  eval_metrics, log_tick = {}, time.perf_counter()
+  for step in range(first_step + 1, config.steps + 1):
+    tick = time.perf_counter()
+    batch = next(batches)
+    input_wait += time.perf_counter() - tick
+    with jax.profiler.StepTraceAnnotation('train', step_num=step):
+      state, metrics, logs = train_step(state, batch)
+    train_metrics = metrics if train_metrics is None else train_metrics.merge(metrics)
+    progress(step)
+    if step % config.log_every == 0 or step == config.steps:
+      scalars = {f'train/{k}': v for k, v in train_metrics.compute().items()}
+      scalars.update({f'train/{k}': v for k, v in jax.device_get(logs).items()})
+      scalars['train/learning_rate'] = schedule(step - 1)
+      # Share of wall time the loop waited for input: ~0 when prefetch keeps up.
+      scalars['train/input_wait_fraction'] = input_wait / (time.perf_counter() - log_tick)
+      writer.write_scalars(step, scalars)
+      train_metrics, input_wait, log_tick = None, 0.0, time.perf_counter()
+    if step % config.eval_every == 0 or step == config.steps:
+      with progress.timed('eval'):
+        eval_metrics = evaluate(stage, state, eval_step, mesh, eval_data)
+      writer.write_scalars(step, {f'eval/{k}': v for k, v in eval_metrics.items()})
+    checkpoints.save(ckpt, step, state, force=step == config.steps)
+  if not eval_metrics:  # Resumed a finished run: evaluate the restored state.
+    eval_metrics = evaluate(stage, state, eval_step, mesh, eval_data)
+  ckpt.wait_until_finished()
+  ckpt.close()
+  writer.flush()
+  return {'metrics': eval_metrics, 'transfer': report}
