@@ -4,6 +4,7 @@ Override any config value with `--config.target.steps=500`; pick a variant
 with `--config=configs/demo.py:smoke`. Running the same command again resumes.
 """
 
+import logging as std_logging
 import sys
 
 from absl import app, flags, logging
@@ -21,8 +22,16 @@ _DISTRIBUTED = flags.DEFINE_bool(
 flags.mark_flags_as_required(['config', 'workdir'])
 
 
+class _QuietLibraries(std_logging.Filter):
+  """Keeps the console log concise: Orbax logs every save step by step at INFO."""
+
+  def filter(self, record):
+    return record.levelno >= logging.WARNING or '/orbax/' not in record.pathname
+
+
 def main(argv):
   del argv
+  logging.get_absl_handler().addFilter(_QuietLibraries())
   import jax  # pylint: disable=g-import-not-at-top
   if _DISTRIBUTED.value:
     jax.distributed.initialize()

@@ -138,7 +138,7 @@ def _keypoint_depths(seed, ex):
   projections (y, x) normalised, [N, 5, 2]."""
   cam = ex['camera']
   objects = render.sample_layout(seed)
-  points = np.stack([objects[k].keypoints() for k in ex['layout_index']])
+  points = render.object_keypoints(objects)[ex['layout_index']]
   rel = points - cam['position']
   s, c = np.sin(cam['pitch']), np.cos(cam['pitch'])
   yc = -c * rel[..., 1] - s * rel[..., 2]
@@ -257,5 +257,7 @@ def test_domain_spec_is_a_validated_preset():
     dataclasses.replace(spec, textures=('plain',) * 2)
   with pytest.raises(ValueError):
     dataclasses.replace(spec, background='space')
+  with pytest.raises(ValueError):
+    dataclasses.replace(spec, camera_pitch_deg=(0.0, 10.0))
   assert len(render.DOMAINS) >= 4
   assert render.IGNORE_LABEL >= len(render.CLASS_NAMES)

@@ -92,8 +92,9 @@ def run(config, workdir: str) -> dict:
     os.makedirs(stage_dir, exist_ok=True)
     result = trainer.train_and_evaluate(stage.config, stage_dir, where=f'config.{name}',
                                         data_dir=config.data_dir)
-    result['transfer'] = {k: (v if isinstance(v, str) else len(v))
-                          for k, v in result['transfer'].items()}
+    result = {'metrics': result['metrics'],
+              'transfer': {k: (v if isinstance(v, str) else len(v))
+                           for k, v in result['transfer'].items()}}
     write_json_atomic(result_path, result)
     stage_results[name] = result
 

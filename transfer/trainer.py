@@ -204,4 +204,4 @@ def train_and_evaluate(config, workdir: str, where: str = 'config',
   ckpt.wait_until_finished()
   ckpt.close()
   writer.flush()
-  return {'metrics': eval_metrics, 'transfer': report}
+  return {'metrics': eval_metrics, 'transfer': report, 'state': state}

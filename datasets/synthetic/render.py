@@ -11,7 +11,7 @@ over their projected screen rectangle), so labels are exact by construction:
   boxes         tight box of each object's visible pixels; objects with no
                 visible pixel are dropped (with their keypoints).
   keypoints     KEYPOINT_NAMES on each object's surface, in its yaw frame;
-                COCO visibility (see `_keypoint_visibility`).
+                COCO visibility (see `_keypoints`).
 
 World frame: x right, y up, z forward (metres). The camera sits at
 (0, h, -h / tan(pitch)), looks along +z pitched down by `pitch`, so its optical
@@ -30,6 +30,7 @@ same objects; domains with equal camera ranges ('sunny', 'foggy',
 """
 
 import dataclasses
+import functools
 import math
 from typing import Literal, NamedTuple
 
@@ -49,7 +50,8 @@ KEYPOINT_NAMES = ('top', 'front_left', 'front_right', 'back_left',
 # Keypoint permutation for a horizontally flipped image.
 KEYPOINT_FLIP_MAP = (0, 2, 1, 4, 3)
 # A keypoint is visible (2) only if its own object is within this relative
-# z-depth of it in the depth buffer near its pixel (3x3 window).
+# z-depth of it in the depth buffer near its pixel (3x3 window), and the exact
+# ray to it is unblocked.
 KEYPOINT_DEPTH_TOL = 0.1
 
 TEXTURES = ('plain', 'checker', 'stripes', 'noise')
@@ -67,12 +69,13 @@ class DomainSpec:
   [0, 1]. Derive new domains with `dataclasses.replace(DOMAINS[...], ...)`.
   """
   # Background: open sky, or a room of infinitely tall walls at
-  # x = +-room_half_width and z = room_depth (the layout is centred at 0).
+  # x = +-room_half_width and z = room_depth, which must enclose the layout
+  # (LayoutSpec regions plus object sizes; the layout is centred at 0).
   background: Literal['sky', 'walls'] = 'sky'
   room_half_width: float = 5.0
   room_depth: float = 6.0
-  max_depth: float = 80.0  # Outdoor ground farther than this is sky.
-  # Camera ranges (uniform per scene); fov is horizontal.
+  max_depth: float = 80.0  # Outdoor ground at larger z-depth is sky.
+  # Camera ranges (uniform per scene); pitch in (0, 90); fov is horizontal.
   camera_height: Range = (1.5, 2.2)
   camera_pitch_deg: Range = (12.0, 20.0)
   fov_deg: Range = (50.0, 60.0)
@@ -93,7 +96,8 @@ class DomainSpec:
   # Atmosphere: colour -> haze_colour by 1 - exp(-haze_density * depth).
   haze_density: float = 0.004
   haze_colour: RGB = (0.78, 0.84, 0.92)
-  # Sensor: per-channel gain/offset, binomial [1 2 1] blur passes, noise.
+  # Sensor: per-channel gain/offset, binomial [1 2 1] blur passes, and the
+  # standard deviation of additive Gaussian noise (intensities in [0, 1]).
   gain: RGB = (1.0, 1.0, 1.0)
   offset: RGB = (0.0, 0.0, 0.0)
   blur_passes: int = 0
@@ -107,6 +111,8 @@ class DomainSpec:
         raise ValueError(f'{field} needs one entry per class.')
     if not set(self.textures) <= set(TEXTURES):
       raise ValueError(f'Textures must be among {TEXTURES}.')
+    if not 0 < min(self.camera_pitch_deg) <= max(self.camera_pitch_deg) < 90:
+      raise ValueError('Camera pitch must be within (0, 90) degrees.')
 
 
 @dataclasses.dataclass(frozen=True)
@@ -179,12 +185,15 @@ class Camera:
     s, c = math.sin(self.pitch), math.cos(self.pitch)
     return xc[None, :], (-c * yc - s)[:, None], (c - s * yc)[:, None]
 
-  def to_camera(self, points: np.ndarray) -> np.ndarray:
-    """World points [..., 3] -> camera-frame points [..., 3]."""
+  def project(self, points: np.ndarray):
+    """World points [..., 3] -> pixel row and column coordinates, z-depth."""
     rel = points - np.asarray(self.position, points.dtype)
     s, c = math.sin(self.pitch), math.cos(self.pitch)
-    return np.stack([rel[..., 0], -c * rel[..., 1] - s * rel[..., 2],
-                     -s * rel[..., 1] + c * rel[..., 2]], axis=-1)
+    y = -c * rel[..., 1] - s * rel[..., 2]
+    z = -s * rel[..., 1] + c * rel[..., 2]
+    with np.errstate(divide='ignore', invalid='ignore'):
+      scale = self.focal / z
+    return self.cy + y * scale, self.cx + rel[..., 0] * scale, z
 
   def as_dict(self) -> dict:
     return {'height': self.height, 'pitch': self.pitch, 'focal': self.focal,
@@ -209,62 +218,72 @@ class SceneObject:
     s, c = math.sin(self.yaw), math.cos(self.yaw)
     return c * x - s * z, s * x + c * z
 
-  def to_world(self, points: np.ndarray) -> np.ndarray:
-    """Local points [..., 3] -> world points."""
-    s, c = math.sin(self.yaw), math.cos(self.yaw)
-    lx, ly, lz = points[..., 0], points[..., 1], points[..., 2]
-    return np.stack([self.x + c * lx + s * lz, ly, self.z - s * lx + c * lz],
-                    axis=-1)
 
-  def corners(self) -> np.ndarray:
-    """World corners of the bounding box, [8, 3]."""
-    a, b, c = self.half_size
-    local = np.array([[sx * a, y, sz * c] for sx in (-1, 1) for y in (0, 2 * b)
-                      for sz in (-1, 1)], np.float32)
-    return self.to_world(local)
-
-  def keypoints(self) -> np.ndarray:
-    """World positions of KEYPOINT_NAMES, [5, 3]."""
-    a, b, c = self.half_size
-    if self.label == CUBE:  # Top corners.
-      rim_y, k = 2 * b, 1.0
-    elif self.label == SPHERE:  # Equator.
-      rim_y, k = b, math.sqrt(0.5)
-    else:  # Upper rim.
-      rim_y, k = 2 * b, math.sqrt(0.5)
-    local = np.array([[0, 2 * b, 0], [-k * a, rim_y, k * c],
-                      [k * a, rim_y, k * c], [-k * a, rim_y, -k * c],
-                      [k * a, rim_y, -k * c]], np.float32)
-    return self.to_world(local)
+# Bounding-box corners in units of the half size (the box sits on y = 0).
+_CORNERS = np.array([[sx, y, sz] for sx in (-1, 1) for y in (0, 2)
+                     for sz in (-1, 1)], np.float32)
+# Keypoints in units of the half size: the top centre, then the points at
+# local yaw 45, 135, 225, 315 deg, at (+-k, rim_y, +-k): top corners (cube),
+# equator (sphere), upper rim (cylinder). Values are (k, rim_y) per class.
+_RIM = {CUBE: (1.0, 2.0), SPHERE: (math.sqrt(0.5), 1.0),
+        CYLINDER: (math.sqrt(0.5), 2.0)}
+_RIM_SIGNS = np.array([[-1, 1], [1, 1], [-1, -1], [1, -1]], np.float32)
 
 
-class _Hit(NamedTuple):
-  t: np.ndarray  # Ray parameter (z-depth); inf where missed.
-  ndotl: np.ndarray  # Lambertian factor, clipped at 0.
-  local: tuple  # Hit point in the object's frame (for textures).
+def _to_world(objects: list[SceneObject], local: np.ndarray) -> np.ndarray:
+  """Points [N, P, 3] in each object's frame -> world points [N, P, 3]."""
+  params = np.array([(o.x, o.z, o.yaw) for o in objects], np.float32)
+  x, z, yaw = (params[:, i, None] for i in range(3))
+  s, c = np.sin(yaw), np.cos(yaw)
+  lx, ly, lz = local[..., 0], local[..., 1], local[..., 2]
+  return np.stack([x + c * lx + s * lz, ly, z - s * lx + c * lz], axis=-1)
+
+
+def _half_sizes(objects):
+  return np.array([o.half_size for o in objects], np.float32)[:, None, :]
+
+
+def object_corners(objects: list[SceneObject]) -> np.ndarray:
+  """World corners of the objects' bounding boxes, [N, 8, 3]."""
+  return _to_world(objects, _CORNERS * _half_sizes(objects))
+
+
+def object_keypoints(objects: list[SceneObject]) -> np.ndarray:
+  """World positions of KEYPOINT_NAMES on each object, [N, 5, 3]."""
+  rim = np.array([_RIM[o.label] for o in objects], np.float32)
+  local = np.zeros((len(objects), len(KEYPOINT_NAMES), 3), np.float32)
+  local[:, 0, 1] = 2
+  local[:, 1:, 0] = rim[:, :1] * _RIM_SIGNS[:, 0]
+  local[:, 1:, 1] = rim[:, 1:]
+  local[:, 1:, 2] = rim[:, :1] * _RIM_SIGNS[:, 1]
+  return _to_world(objects, local * _half_sizes(objects))
+
+
+def _lerp(bounds: Range, u: float) -> float:
+  return bounds[0] + u * (bounds[1] - bounds[0])
 
 
 def sample_layout(index_seed: int,
                   layout: LayoutSpec = DEFAULT_LAYOUT) -> list[SceneObject]:
   """Objects of one scene; depends on the seed only, not on the domain."""
   rng = np.random.default_rng([index_seed, 0])
-  count = rng.integers(layout.num_objects[0], layout.num_objects[1] + 1)
+  count = int(rng.integers(layout.num_objects[0], layout.num_objects[1] + 1))
   objects, footprints = [], []
   for _ in range(count):
-    label = int(rng.choice(OBJECT_CLASSES))
-    r = float(rng.uniform(*layout.object_size))
+    u = rng.random(10).tolist()
+    label = OBJECT_CLASSES[int(u[0] * len(OBJECT_CLASSES))]
+    r = _lerp(layout.object_size, u[1])
     if label == CUBE:
-      half = tuple(float(v) for v in r * rng.uniform(0.75, 1.1, 3))
+      half = tuple(r * (0.75 + 0.35 * v) for v in u[2:5])
       radius = math.hypot(half[0], half[2])
     elif label == SPHERE:
       half, radius = (r, r, r), r
     else:
-      radius = r * float(rng.uniform(0.6, 0.9))
-      half = (radius, r * float(rng.uniform(0.75, 1.5)), radius)
-    jitter = rng.uniform(-1, 1, 3)
-    phase, yaw = rng.uniform(0, 2 * math.pi, 2)
-    for _ in range(30):  # Rejection sampling of non-overlapping footprints.
-      x, z = rng.uniform(*layout.region_x), rng.uniform(*layout.region_z)
+      radius = r * (0.6 + 0.3 * u[2])
+      half = (radius, r * (0.75 + 0.75 * u[3]), radius)
+    # Rejection sampling of non-overlapping footprints (bounding circles).
+    for ux, uz in rng.random((30, 2)).tolist():
+      x, z = _lerp(layout.region_x, ux), _lerp(layout.region_z, uz)
       if all(math.hypot(x - fx, z - fz) >= radius + fr + layout.min_gap
              for fx, fz, fr in footprints):
         break
@@ -272,9 +291,9 @@ def sample_layout(index_seed: int,
       continue
     footprints.append((x, z, radius))
     objects.append(SceneObject(
-        label=label, x=float(x), z=float(z), yaw=float(yaw), half_size=half,
-        albedo_jitter=tuple(float(j) for j in jitter),
-        texture_phase=float(phase)))
+        label=label, x=x, z=z, yaw=2 * math.pi * u[8], half_size=half,
+        albedo_jitter=tuple(2 * v - 1 for v in u[5:8]),
+        texture_phase=2 * math.pi * u[9]))
   return objects
 
 
@@ -282,11 +301,10 @@ def sample_camera(index_seed: int, domain: DomainSpec, height: int,
                   width: int) -> Camera:
   """Camera of one scene: the same uniform draws mapped into the domain's
   ranges, so domains with equal ranges get equal cameras."""
-  u = np.random.default_rng([index_seed, 1]).random(3)
-  lerp = lambda rng, v: float(rng[0] + v * (rng[1] - rng[0]))
-  fov = math.radians(lerp(domain.fov_deg, u[2]))
-  return Camera(height=lerp(domain.camera_height, u[0]),
-                pitch=math.radians(lerp(domain.camera_pitch_deg, u[1])),
+  u = np.random.default_rng([index_seed, 1]).random(3).tolist()
+  fov = math.radians(_lerp(domain.fov_deg, u[2]))
+  return Camera(height=_lerp(domain.camera_height, u[0]),
+                pitch=math.radians(_lerp(domain.camera_pitch_deg, u[1])),
                 focal=0.5 * width / math.tan(0.5 * fov),
                 cx=0.5 * width, cy=0.5 * height)
 
@@ -310,8 +328,10 @@ def _texture(kind: str, coords: tuple, scale: float, phase: float):
              for k, wave in enumerate(waves)) * (1 / 3)
 
 
-def _ndotl(*terms):
-  return np.maximum(sum(terms), 0)
+class _Hit(NamedTuple):
+  t: np.ndarray  # Ray parameter (z-depth); inf where missed.
+  ndotl: np.ndarray  # Lambertian factor, clipped at 0.
+  local: tuple  # Hit point in the object's frame (for textures).
 
 
 def _intersect_cube(obj, o, d, light) -> _Hit:
@@ -344,8 +364,8 @@ def _intersect_sphere(obj, o, d, light) -> _Hit:
   t = (-b - np.sqrt(np.maximum(disc, 0))) / a
   t = np.where((disc >= 0) & (t > 0), t, np.inf)
   local = tuple(oi + t * di for oi, di in zip(o, d))
-  ndotl = _ndotl(*((p * (li / r)) for p, li in zip(local, light)))
-  return _Hit(t, ndotl, local)
+  ndotl = sum(p * (li / r) for p, li in zip(local, light))
+  return _Hit(t, np.maximum(ndotl, 0), local)
 
 
 def _intersect_cylinder(obj, o, d, light) -> _Hit:
@@ -399,7 +419,7 @@ def _stuff_t(camera: Camera, domain: DomainSpec, d):
 
 
 def _render_stuff(camera, domain, d, light, shape):
-  """Depth, class, albedo and Lambert buffers of ground/walls/sky."""
+  """Depth, class, albedo [3, H, W] and Lambert buffers of the stuff."""
   dx, dy, dz = d
   cam_z = camera.position[2]
   t_ground, t_side, t_back = _stuff_t(camera, domain, d)
@@ -407,7 +427,9 @@ def _render_stuff(camera, domain, d, light, shape):
                           shape).astype(np.float32)
   is_sky = np.isinf(depth)
   is_ground = (depth == t_ground) & ~is_sky
-  cls = np.where(is_sky, SKY, np.where(is_ground, GROUND, WALL))
+  cls = np.full(shape, WALL, np.uint8)
+  cls[is_ground] = GROUND
+  cls[is_sky] = SKY
 
   # Ground texture fades with distance to limit aliasing.
   t_tex = np.where(np.isinf(t_ground), 0, t_ground)
@@ -425,101 +447,107 @@ def _render_stuff(camera, domain, d, light, shape):
     wall_ndotl = np.maximum(np.where(side, -np.sign(dx) * light[0], -light[2]),
                             0)
     ndotl = np.where(is_ground, ndotl, wall_ndotl)
-  palette = np.asarray(domain.palette, np.float32)
-  albedo = palette[cls] * (1 + domain.texture_contrast * tex)[..., None]
+  palette = np.asarray(domain.palette, np.float32).T
+  albedo = np.take(palette, cls, axis=1) * (1 + domain.texture_contrast * tex)
   return depth, cls, albedo, ndotl
 
 
-def _screen_rect(obj: SceneObject, camera: Camera, height: int, width: int):
-  """Pixel rectangle (r0, r1, c0, c1) covering the object, or None."""
-  pc = camera.to_camera(obj.corners())
-  if np.any(pc[:, 2] < _NEAR):
-    return 0, height, 0, width
-  u = camera.cx + camera.focal * pc[:, 0] / pc[:, 2]
-  v = camera.cy + camera.focal * pc[:, 1] / pc[:, 2]
-  r0, r1 = max(int(np.floor(v.min())), 0), min(int(np.ceil(v.max())), height)
-  c0, c1 = max(int(np.floor(u.min())), 0), min(int(np.ceil(u.max())), width)
-  return (r0, r1, c0, c1) if r0 < r1 and c0 < c1 else None
-
-
-def _composite_objects(objects, camera, domain, d, light, buffers):
-  """Z-buffers the objects into the buffers; returns their screen rects."""
-  depth, inst, cls, albedo, ndotl = buffers
-  height, width = depth.shape
-  origin = camera.position
+def _screen_rects(objects, camera: Camera, height: int, width: int):
+  """Per object, a pixel rectangle (r0, r1, c0, c1) covering it, or None."""
+  if not objects:
+    return []
+  v, u, z = camera.project(object_corners(objects))
+  with np.errstate(invalid='ignore'):
+    bounds = np.stack([np.floor(v.min(1)), np.ceil(v.max(1)),
+                       np.floor(u.min(1)), np.ceil(u.max(1))], axis=1)
+    bounds = np.clip(np.nan_to_num(bounds), 0, [height, height, width, width])
   rects = []
-  for k, obj in enumerate(objects):
-    rect = _screen_rect(obj, camera, height, width)
-    rects.append(rect)
+  for behind, (r0, r1, c0, c1) in zip((z < _NEAR).any(1).tolist(),
+                                      bounds.astype(int).tolist()):
+    if behind:
+      rects.append((0, height, 0, width))
+    else:
+      rects.append((r0, r1, c0, c1) if r0 < r1 and c0 < c1 else None)
+  return rects
+
+
+def _composite_objects(objects, rects, camera, domain, d, light, buffers):
+  """Z-buffers the objects into the buffers (instance id k + 1)."""
+  depth, inst, cls, albedo, ndotl = buffers
+  for k, (obj, rect) in enumerate(zip(objects, rects)):
     if rect is None:
       continue
     r0, r1, c0, c1 = rect
-    hit = _intersect(obj, origin, (d[0][:, c0:c1], d[1][r0:r1], d[2][r0:r1]),
-                     light)
-    win = hit.t < depth[r0:r1, c0:c1]
+    window = np.s_[r0:r1, c0:c1]
+    hit = _intersect(obj, camera.position,
+                     (d[0][:, c0:c1], d[1][r0:r1], d[2][r0:r1]), light)
+    win = hit.t < depth[window]
     if not win.any():
       continue
-    np.copyto(depth[r0:r1, c0:c1], hit.t, where=win)
-    inst[r0:r1, c0:c1][win] = k + 1
-    cls[r0:r1, c0:c1][win] = obj.label
-    np.copyto(ndotl[r0:r1, c0:c1], hit.ndotl, where=win)
+    np.copyto(depth[window], hit.t, where=win)
+    inst[window][win] = k + 1
+    cls[window][win] = obj.label
+    np.copyto(ndotl[window], hit.ndotl, where=win)
     local = (hit.local[1], hit.local[0], hit.local[2])  # Stripes along y.
     tex = _texture(domain.textures[obj.label], local,
                    domain.texture_scales[obj.label], obj.texture_phase)
     base = np.asarray(domain.palette[obj.label], np.float32) * (
         1 + domain.colour_jitter * np.asarray(obj.albedo_jitter, np.float32))
-    np.copyto(albedo[r0:r1, c0:c1],
-              base * (1 + domain.texture_contrast * tex)[..., None],
-              where=win[..., None])
-  return rects
+    np.copyto(albedo[(slice(None),) + window],
+              base[:, None, None] * (1 + domain.texture_contrast * tex),
+              where=win)
 
 
-def _keypoint_visibility(objects, camera, domain, light, depth, inst, kept):
+_WINDOW = np.arange(-1, 2)
+
+
+def _keypoints(objects, kept, rects, camera, domain, light, depth, inst):
   """Keypoints [N, 5, 3] (y, x, visibility) of the kept objects.
 
   Visibility: 0 if the point is behind the camera or projects outside the
-  image (coordinates then 0); 2 if nothing blocks the exact ray to the point
-  (all primitives and walls) AND the buffers confirm it: some pixel of the
-  3x3 window around its pixel shows its own object within KEYPOINT_DEPTH_TOL
-  relative depth; 1 otherwise.
+  image (coordinates then 0); 2 if the buffers show it (some pixel of the
+  3x3 window around its pixel shows its own object within
+  KEYPOINT_DEPTH_TOL relative depth) AND nothing blocks the exact ray to the
+  point (tested against all primitives and the stuff); 1 otherwise.
   """
   height, width = depth.shape
-  points = np.stack([objects[k].keypoints() for k in kept])  # [N, 5, 3]
-  pc = camera.to_camera(points)
-  z = pc[..., 2]
-  with np.errstate(divide='ignore', invalid='ignore'):
-    u = camera.cx + camera.focal * pc[..., 0] / z
-    v = camera.cy + camera.focal * pc[..., 1] / z
+  points = object_keypoints([objects[k] for k in kept])
+  v, u, z = camera.project(points)
   inside = (z > _NEAR) & (u >= 0) & (u < width) & (v >= 0) & (v < height)
 
-  # Exact occlusion test: rays towards the points, parametrised by z-depth.
-  origin = np.asarray(camera.position, np.float32)
-  rays = (points - origin) / np.where(inside, z, 1)[..., None]
-  d = (rays[..., 0], rays[..., 1], rays[..., 2])
-  t_ground, t_side, t_back = _stuff_t(camera, domain, d)
-  t_min = np.minimum(t_ground, np.minimum(t_side, t_back))
-  for obj in objects:
-    t_min = np.minimum(t_min, _intersect(obj, camera.position, d, light).t)
-  unblocked = t_min >= z * (1 - 1e-3)
+  rows = np.clip(np.nan_to_num(v).astype(np.int32)[..., None, None] +
+                 _WINDOW[:, None], 0, height - 1)
+  cols = np.clip(np.nan_to_num(u).astype(np.int32)[..., None, None] +
+                 _WINDOW, 0, width - 1)
+  zw = z[..., None, None]
+  own = ((inst[rows, cols] == np.arange(1, len(kept) + 1)[:, None, None, None])
+         & (np.abs(depth[rows, cols] - zw) <= KEYPOINT_DEPTH_TOL * zw))
+  visible = inside & own.any(axis=(-2, -1))
 
-  # Buffer check over the 3x3 window around each keypoint's pixel.
-  ids = (np.arange(len(kept)) + 1)[:, None]
-  row = np.clip(v, 0, height - 1).astype(np.int32)
-  col = np.clip(u, 0, width - 1).astype(np.int32)
-  confirmed = np.zeros(z.shape, bool)
-  for dr in (-1, 0, 1):
-    for dc in (-1, 0, 1):
-      r, c = np.clip(row + dr, 0, height - 1), np.clip(col + dc, 0, width - 1)
-      confirmed |= (inst[r, c] == ids) & (
-          np.abs(depth[r, c] - z) <= KEYPOINT_DEPTH_TOL * z)
+  if visible.any():  # Exact occlusion test of the candidates.
+    pv, pu, pz = v[visible], u[visible], z[visible]
+    rays = (points[visible] - np.asarray(camera.position, np.float32)
+            ) / pz[:, None]
+    d = (rays[:, 0], rays[:, 1], rays[:, 2])
+    t_ground, t_side, t_back = _stuff_t(camera, domain, d)
+    t_min = np.minimum(t_ground, np.minimum(t_side, t_back))
+    for obj, rect in zip(objects, rects):
+      if rect is None:
+        continue
+      r0, r1, c0, c1 = rect
+      near = (pv >= r0) & (pv <= r1) & (pu >= c0) & (pu <= c1)
+      if near.any():
+        t = _intersect(obj, camera.position, tuple(di[near] for di in d),
+                       light).t
+        t_min[near] = np.minimum(t_min[near], t)
+    visible[visible] = t_min >= pz * (1 - 1e-3)
 
-  vis = np.where(inside, np.where(unblocked & confirmed, 2, 1), 0)
-  keypoints = np.stack([v / height, u / width, vis], axis=-1)
+  keypoints = np.stack([v / height, u / width, 1 + visible], axis=-1)
   return np.where(inside[..., None], keypoints, 0).astype(np.float32)
 
 
 def _boxes(rects, inst, kept, height, width):
-  """Tight normalised boxes of the (already relabelled) instance ids."""
+  """Tight normalised boxes of the (already renumbered) instance ids."""
   boxes = np.zeros((len(kept), 4), np.float32)
   for i, k in enumerate(kept):
     r0, r1, c0, c1 = rects[k]
@@ -530,39 +558,63 @@ def _boxes(rects, inst, kept, height, width):
   return boxes
 
 
-def _blur(image: np.ndarray, passes: int) -> np.ndarray:
-  """Separable binomial [1, 2, 1] / 4 blur with edge padding."""
-  for _ in range(passes):
-    p = np.pad(image, ((1, 1), (0, 0), (0, 0)), mode='edge')
-    image = (p[:-2] + 2 * p[1:-1] + p[2:]) * 0.25
-    p = np.pad(image, ((0, 0), (1, 1), (0, 0)), mode='edge')
-    image = (p[:, :-2] + 2 * p[:, 1:-1] + p[:, 2:]) * 0.25
-  return image
+def _smooth(image: np.ndarray, axis: int) -> np.ndarray:
+  """[1, 2, 1] / 4 filter along `axis`, replicating the edges."""
+  def at(index):
+    return (slice(None),) * axis + (index,)
+  out = image * 0.5
+  out[at(slice(1, None))] += 0.25 * image[at(slice(None, -1))]
+  out[at(slice(None, -1))] += 0.25 * image[at(slice(1, None))]
+  out[at(0)] += 0.25 * image[at(0)]
+  out[at(-1)] += 0.25 * image[at(-1)]
+  return out
 
 
-def _shade(domain, d, depth, cls, albedo, ndotl, noise_rng):
-  """Lit, hazy, colour-cast, blurred and noisy uint8 image."""
-  light_colour = np.asarray(domain.light_colour, np.float32)
-  image = albedo * (domain.ambient + ndotl[..., None] * light_colour)
-  # Sky: horizon-to-zenith gradient by the elevation of the row's ray.
-  elevation = -d[1] / np.sqrt(d[1] ** 2 + d[2] ** 2)  # [H, 1]
-  w = np.clip(elevation * 2.5, 0, 1)[..., None]
-  sky = (np.asarray(domain.sky_horizon, np.float32) * (1 - w)
-         + np.asarray(domain.palette[SKY], np.float32) * w)
-  is_sky = (cls == SKY)[..., None]
-  image = np.where(is_sky, sky, image)
+@functools.lru_cache(maxsize=8)
+def _noise_field(height: int, width: int) -> np.ndarray:
+  """A fixed standard normal field [3, 2H, 2W] (drawing fresh normals per
+  image would cost more than the rest of the rendering)."""
+  return np.random.default_rng(0).standard_normal((3, 2 * height, 2 * width),
+                                                  np.float32)
+
+
+def _sensor_noise(rng, height: int, width: int) -> np.ndarray:
+  """Standard normal noise [3, H, W]: the normalised sum of two crops of
+  `_noise_field` at random offsets (in distinct rows, so every pixel sums two
+  independent values)."""
+  field = _noise_field(height, width)
+  r0, c0, c1 = rng.integers(0, (height, width, width))
+  r1 = (r0 + rng.integers(1, height)) % height
+  first = field[:, r0:r0 + height, c0:c0 + width]
+  second = field[:, r1:r1 + height, c1:c1 + width]
+  return (first + second) * math.sqrt(0.5)
+
+
+def _shade(domain, d, depth, cls, albedo, ndotl, rng):
+  """Lit, hazy, colour-cast, blurred and noisy uint8 image [H, W, 3]."""
+  height, width = depth.shape
+  column = lambda rgb: np.asarray(rgb, np.float32)[:, None, None]
+  image = albedo * (ndotl * column(domain.light_colour) + domain.ambient)
+  is_sky = cls == SKY
+  sky_rows = np.flatnonzero(is_sky.any(1))
+  if len(sky_rows):  # Horizon-to-zenith gradient by the ray's elevation.
+    top = sky_rows[-1] + 1
+    dy, dz = d[1][:top], d[2][:top]
+    w = np.clip(-2.5 * dy / np.sqrt(dy * dy + dz * dz), 0, 1)
+    sky = column(domain.sky_horizon) * (1 - w) + column(domain.palette[SKY]) * w
+    np.copyto(image[:, :top], sky, where=is_sky[:top])
   if domain.haze_density > 0:
-    haze_depth = np.where(is_sky[..., 0], domain.max_depth, depth)
-    trans = np.exp(-domain.haze_density * haze_depth)[..., None]
-    image = image * trans + np.asarray(domain.haze_colour, np.float32) * (
-        1 - trans)
-  image = (image * np.asarray(domain.gain, np.float32)
-           + np.asarray(domain.offset, np.float32))
-  image = _blur(image, domain.blur_passes)
+    haze_depth = np.where(is_sky, domain.max_depth, depth)
+    trans = np.exp(-domain.haze_density * haze_depth)
+    haze = column(domain.haze_colour)
+    image = (image - haze) * trans + haze
+  image = image * column(domain.gain) + column(domain.offset)
+  for _ in range(domain.blur_passes):
+    image = _smooth(_smooth(image, 1), 2)
   if domain.noise_sigma > 0:
-    image = image + domain.noise_sigma * noise_rng.standard_normal(
-        image.shape, np.float32)
-  return (np.clip(image, 0, 1) * 255 + 0.5).astype(np.uint8)
+    image += domain.noise_sigma * _sensor_noise(rng, height, width)
+  image = np.clip(image * 255 + 0.5, 0, 255).astype(np.uint8)
+  return np.ascontiguousarray(image.transpose(1, 2, 0))
 
 
 def render(index_seed: int, domain: DomainSpec, height: int, width: int,
@@ -572,7 +624,7 @@ def render(index_seed: int, domain: DomainSpec, height: int, width: int,
   Returns the example format of transfer/data/features.py (image,
   segmentation, depth, objects/{bbox,label,keypoints}, has_*; all
   annotations present) plus, for inspection and tests:
-    'instance'      int32 [H, W]: 0 for stuff, i + 1 for objects[...][i].
+    'instance'      int32 [H, W]: 0 for stuff, i + 1 for output object i.
     'layout_index'  int64 [N]: index of each output object in
                     `sample_layout(index_seed, layout)`.
     'camera'        `Camera.as_dict()` (height, pitch in radians, focal,
@@ -582,29 +634,29 @@ def render(index_seed: int, domain: DomainSpec, height: int, width: int,
   objects = sample_layout(index_seed, layout)
   d = camera.rays(height, width)
   light = np.asarray(domain.light_dir, np.float64)
-  light = tuple(float(v) for v in light / np.linalg.norm(light))
+  light = tuple((light / np.linalg.norm(light)).tolist())
   with np.errstate(divide='ignore', invalid='ignore', over='ignore'):
     depth, cls, albedo, ndotl = _render_stuff(camera, domain, d, light,
                                               (height, width))
     inst = np.zeros((height, width), np.int32)
-    rects = _composite_objects(objects, camera, domain, d, light,
-                               (depth, inst, cls, albedo, ndotl))
+    rects = _screen_rects(objects, camera, height, width)
+    _composite_objects(objects, rects, camera, domain, d, light,
+                       (depth, inst, cls, albedo, ndotl))
     # Keep objects with visible pixels; renumber instances to output order.
     kept = np.flatnonzero(np.bincount(inst.ravel(),
                                       minlength=len(objects) + 1)[1:])
-    relabel = np.zeros(len(objects) + 1, np.int32)
-    relabel[kept + 1] = np.arange(1, len(kept) + 1)
-    inst = relabel[inst]
-    keypoints = (_keypoint_visibility(objects, camera, domain, light, depth,
-                                      inst, kept) if len(kept) else
+    renumber = np.zeros(len(objects) + 1, np.int32)
+    renumber[kept + 1] = np.arange(1, len(kept) + 1)
+    inst = renumber[inst]
+    keypoints = (_keypoints(objects, kept, rects, camera, domain, light,
+                            depth, inst) if len(kept) else
                  np.zeros((0, len(KEYPOINT_NAMES), 3), np.float32))
     image = _shade(domain, d, depth, cls, albedo, ndotl,
                    np.random.default_rng([index_seed, 2]))
-  depth = np.where(cls == SKY, 0, depth).astype(np.float32)
   return {
       'image': image,
       'segmentation': cls.astype(np.uint16)[..., None],
-      'depth': depth[..., None],
+      'depth': np.where(cls == SKY, 0, depth)[..., None],
       'objects': {
           'bbox': _boxes(rects, inst, kept, height, width),
           'label': np.array([objects[k].label for k in kept], np.int64),

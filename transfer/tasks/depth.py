@@ -7,15 +7,23 @@ AbsRel, RMSE (metres) and delta < 1.25.
 import jax.numpy as jnp
 import numpy as np
 
+from transfer.errors import UserError
 from transfer.tasks import base
 
 _EPS = 1e-3
+_LOSSES = ('l1_log', 'silog')
 
 
 class Task(base.Task):
   annotation = 'depth'
   metric = 'abs_rel'
   higher_is_better = False
+
+  def __init__(self, config, dataset):
+    super().__init__(config, dataset)
+    if config.get('loss', 'l1_log') not in _LOSSES:
+      raise UserError(f'Unknown depth loss {config.loss!r}.', where='task.loss',
+                      fix=f'use one of {_LOSSES}.')
 
   def head(self):
     return base.ConvHead(1, self.config.get('head_features', 64))
@@ -33,11 +41,9 @@ class Task(base.Task):
     kind = self.config.get('loss', 'l1_log')
     if kind == 'l1_log':
       loss = jnp.abs(diff).sum() / count
-    elif kind == 'silog':  # Eigen et al. 2014, scale-invariant log loss.
+    else:  # 'silog': Eigen et al. 2014, scale-invariant log loss.
       mean = diff.sum() / count
       loss = jnp.sqrt(jnp.maximum((diff**2).sum() / count - 0.85 * mean**2, _EPS))
-    else:
-      raise ValueError(f'unknown depth loss {kind!r}')
     return loss, {}
 
   def predict(self, outputs, batch):

@@ -1,0 +1,42 @@
+"""Test set-up: 8 fake CPU devices (so sharding is exercised) and shared helpers."""
+
+import os
+
+os.environ.setdefault('XLA_FLAGS', '--xla_force_host_platform_device_count=8')
+os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+
+import contextlib  # pylint: disable=g-import-not-at-top,wrong-import-position
+import importlib.util
+from unittest import mock
+
+import pytest
+import tensorflow as tf
+import tensorflow_datasets as tfds
+
+tf.config.set_visible_devices([], 'GPU')
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@contextlib.contextmanager
+def mock_datasets(num_examples: int = 8):
+  """`tfds.testing.mock_data`, plus split sizes the mock cannot report."""
+  from transfer.data import pipeline  # pylint: disable=g-import-not-at-top
+  with tfds.testing.mock_data(num_examples=num_examples), mock.patch.object(
+      pipeline, 'num_examples', lambda builder, split: num_examples):
+    yield
+
+
+def load_config(path: str, arg: str = ''):
+  """Loads configs/<file>.py:arg the way main.py's --config flag does."""
+  spec = importlib.util.spec_from_file_location(
+      os.path.basename(path)[:-3], os.path.join(REPO, path))
+  module = importlib.util.module_from_spec(spec)
+  spec.loader.exec_module(module)
+  return module.get_config(arg)
+
+
+@pytest.fixture(scope='session')
+def synthetic_data_dir(tmp_path_factory):
+  """A TFDS data dir shared by the tests that build real synthetic data."""
+  return str(tmp_path_factory.mktemp('tfds'))
