@@ -31,7 +31,8 @@ class _QuietLibraries(std_logging.Filter):
 
 def main(argv):
   del argv
-  logging.get_absl_handler().addFilter(_QuietLibraries())
+  logging.get_absl_logger().addFilter(_QuietLibraries())  # absl.logging calls.
+  std_logging.getLogger('orbax').setLevel(std_logging.WARNING)  # logging.getLogger calls.
   import jax  # pylint: disable=g-import-not-at-top
   if _DISTRIBUTED.value:
     jax.distributed.initialize()

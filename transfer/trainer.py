@@ -78,7 +78,7 @@ def _train_step(state, batch, *, stage, tx):
   new_state = {'step': state['step'] + 1,
                'params': optax.apply_updates(state['params'], param_updates),
                'batch_stats': updates.get('batch_stats', {}), 'opt_state': opt_state}
-  logs = dict(aux, grad_norm=optax.global_norm(grads))
+  logs = dict(aux, grad_norm=optax.tree.norm(grads))
   return new_state, TrainMetrics.single_from_model_output(loss=loss), logs
 
 
@@ -199,6 +199,7 @@ def train_and_evaluate(config, workdir: str, where: str = 'config',
         eval_metrics = evaluate(stage, state, eval_step, mesh, eval_data)
       writer.write_scalars(step, {f'eval/{k}': v for k, v in eval_metrics.items()})
     checkpoints.save(ckpt, step, state, force=step == config.steps)
+  batches.close()  # Explicitly: tf.data's implicit teardown here took 20-40 s.
   if not eval_metrics:  # Resumed a finished run: evaluate the restored state.
     eval_metrics = evaluate(stage, state, eval_step, mesh, eval_data)
   ckpt.wait_until_finished()

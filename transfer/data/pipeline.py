@@ -21,6 +21,9 @@ import tensorflow_datasets as tfds
 from transfer.data import catalog
 from transfer.errors import UserError
 
+# tf.data runs on the host; keep TensorFlow off any accelerator JAX uses.
+tf.config.set_visible_devices([], 'GPU')
+
 # Per dense key: (resize method, padding value or None for the ignore label).
 _DENSE_KEYS = {'segmentation': ('nearest', None), 'depth': ('nearest', 0.0)}
 
@@ -180,6 +183,10 @@ class GlobalBatches:
 
   def __iter__(self):
     return self
+
+  def close(self):
+    self._queue.clear()
+    self._numpy.close()
 
   def __next__(self):
     while len(self._queue) < self._lookahead:
