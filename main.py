@@ -29,6 +29,27 @@ class _QuietLibraries(std_logging.Filter):
     return record.levelno >= logging.WARNING or '/orbax/' not in record.pathname
 
 
+def _parse_flags(argv):
+  """absl flag parsing, with bad --config values reported as one clear error."""
+  try:
+    return flags.FLAGS(argv)
+  except Exception as e:  # config_flags raises several types for bad overrides.
+    message = str(e).strip()
+    if 'Traceback' in message:  # A config file's own error: keep its last line.
+      message = message.splitlines()[-1]
+    message = message.replace("\\'", "'").replace('\\n', ' ')
+    if message[:1] in '\'"' and message[-1:] == message[:1]:
+      message = message[1:-1]
+    if isinstance(e, (AttributeError, KeyError)):
+      message = f'unknown config key {message}'
+    config_args = [a for a in argv[1:] if a.startswith('--config')]
+    print(f'error: bad command-line flags: {message}\n'
+          f'  where: {" ".join(config_args) or " ".join(argv[1:])}\n'
+          '  how to fix: use the key names and value types of the config file named '
+          'by --config; `python main.py --help` lists the flags.', file=sys.stderr)
+    sys.exit(1)
+
+
 def main(argv):
   del argv
   logging.get_absl_logger().addFilter(_QuietLibraries())  # absl.logging calls.
@@ -39,7 +60,6 @@ def main(argv):
   try:
     results = experiment.run(_CONFIG.value, _WORKDIR.value)
   except UserError as e:
-    logging.error('%s', e)
     print(f'error: {e}', file=sys.stderr)
     sys.exit(1)
   if jax.process_index() == 0:
@@ -47,4 +67,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  app.run(main)
+  app.run(main, flags_parser=_parse_flags)
