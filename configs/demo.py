@@ -20,8 +20,4 @@ def get_config(arg: str = ''):
                       init_config=base.init('transfer', source_stage='source'))
   baseline = base.stage('synthetic_foggy', base.task('depth'), steps=250, train_examples=25)
   config = base.experiment('demo', source, target, baseline)
-  if arg == 'smoke':
-    base.smoke(config)
-  elif arg:
-    raise ValueError(f'unknown variant {arg!r} of configs/demo.py (use "" or "smoke")')
-  return config
+  return base.with_variant(config, arg, 'configs/demo.py')

@@ -27,8 +27,4 @@ def get_config(arg: str = ''):
     stage.input.scale_range = (0.5, 2.0)
     stage.eval_every = 2_000
   config = base.experiment('src_ade_tgt_nyu', source, target, baseline)
-  if arg == 'smoke':
-    base.smoke(config)
-  elif arg:
-    raise ValueError(f'unknown variant {arg!r} of configs/src_ade_tgt_nyu.py (use "" or "smoke")')
-  return config
+  return base.with_variant(config, arg, 'configs/src_ade_tgt_nyu.py')

@@ -90,9 +90,11 @@ def _assert_clean_failure(run, workdir, *needles):
      ('/nonexistent/checkpoints does not exist', 'where: config.target.init.checkpoint')),
 ])
 def test_bad_config_fails_with_one_clear_error(tmp_path, override, needles):
-  run = _main('--config=configs/demo.py:smoke', f'--workdir={tmp_path}', override)
+  run = _main('--config=configs/demo.py:smoke', f'--workdir={tmp_path}',
+              f'--config.data_dir={tmp_path / "tfds"}', override)
   _assert_clean_failure(run, tmp_path, *needles)
-  assert not (tmp_path / 'source').exists()  # Nothing was trained.
+  assert not (tmp_path / 'source').exists()  # Nothing was trained,
+  assert not (tmp_path / 'tfds').exists()  # and no data generated first.
 
 
 def test_unprepared_dataset_explains_how_to_prepare(tmp_path):
@@ -111,7 +113,8 @@ def test_incompatible_source_checkpoint_fails_and_keeps_it(demo_run, tmp_path,
               "--config.compare.source=target",
               f'--config.target.init.checkpoint={source_ckpt}',
               '--config.target.model.backbone_kwargs.width=16')
-  _assert_clean_failure(run, tmp_path, 'shape mismatch', 'params/backbone/stem_conv1/kernel',
+  _assert_clean_failure(run, tmp_path, '85 shape mismatch',
+                        'params/backbone/fuse0/kernel: source (1, 1, 8, 8), target (1, 1, 16, 16)',
                         'where: config.target.init')
   assert _tree_digest(source_ckpt) == before
   assert not any(p.name.isdigit() for p in (tmp_path / 'target' / 'checkpoints').iterdir())

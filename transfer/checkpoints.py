@@ -90,15 +90,19 @@ def restore_subset(directory: str, state: dict, load: tuple[str, ...],
       fresh[name] = array
     else:
       uncovered.append(name)
+  def listed(names):
+    more = f' ... ({len(names) - 20} more)' if len(names) > 20 else ''
+    return '; '.join(names[:20]) + more
+
   problems = []
   if missing:
     problems.append(f'{len(missing)} array(s) to load are not in the source: '
-                    + ', '.join(missing[:20]))
+                    + listed(missing))
   if mismatched:
-    problems.append(f'{len(mismatched)} shape mismatch(es): ' + '; '.join(mismatched[:20]))
+    problems.append(f'{len(mismatched)} shape mismatch(es): ' + listed(mismatched))
   if uncovered:
     problems.append(f'{len(uncovered)} array(s) match no load or reinit rule: '
-                    + ', '.join(uncovered[:20]))
+                    + listed(uncovered))
   if problems:
     raise UserError(
         f'Transfer from {directory} (step {step}) does not fit the target model:\n  '

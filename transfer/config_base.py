@@ -74,6 +74,15 @@ def experiment(name: str, source, target, baseline) -> ml_collections.ConfigDict
   return config
 
 
+def with_variant(config: ml_collections.ConfigDict, arg: str, path: str):
+  """Applies the variant after the colon in `--config=path:arg` ('' or 'smoke')."""
+  if arg == 'smoke':
+    return smoke(config)
+  if arg:
+    raise ValueError(f'unknown variant {arg!r} of {path} (use "" or "smoke")')
+  return config
+
+
 def smoke(config: ml_collections.ConfigDict, steps: int = 2) -> ml_collections.ConfigDict:
   """Shrinks every stage of an experiment to a couple of tiny steps."""
   for name in config.stages:

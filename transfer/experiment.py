@@ -46,15 +46,15 @@ def _stage_configs(config):
 
 
 def preflight(config, workdir):
-  """Resolves every name and checks every dataset before any training."""
+  """Checks names, then checkpoints, then datasets, before any training.
+
+  The cheap checks come first, so a typo never waits for data generation.
+  """
   stages = _stage_configs(config)
-  built = {}
+  built = {name: trainer.build_stage(stage_config, f'config.{name}')
+           for name, stage_config in stages.items()}
   for name, stage_config in stages.items():
     where = f'config.{name}'
-    built[name] = trainer.build_stage(stage_config, where)
-    info = built[name].dataset
-    pipeline.load_builder(info, config.data_dir, (info.train_split, info.eval_split),
-                          where=f'{where}.dataset')
     init = stage_config.init
     if init.checkpoint and not os.path.isdir(init.checkpoint):
       raise UserError(f'Checkpoint directory {init.checkpoint} does not exist.',
@@ -69,6 +69,10 @@ def preflight(config, workdir):
             'not run before it.', where=f'{where}.init.source_stage',
             fix=f'name an earlier stage ({order[:order.index(name)]}) or set init.checkpoint.')
       init.checkpoint = os.path.join(workdir, init.source_stage, 'checkpoints')
+  for name, stage in built.items():
+    info = stage.dataset
+    pipeline.load_builder(info, config.data_dir, (info.train_split, info.eval_split),
+                          where=f'config.{name}.dataset')
   return built
 
 

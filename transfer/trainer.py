@@ -156,7 +156,13 @@ def train_and_evaluate(config, workdir: str, where: str = 'config',
       workdir, just_logging=jax.process_index() > 0, asynchronous=True)
   report = {}
   if ckpt.latest_step() is not None:
-    state = checkpoints.restore(ckpt, ckpt.latest_step(), abstract)
+    try:
+      state = checkpoints.restore(ckpt, ckpt.latest_step(), abstract)
+    except (ValueError, KeyError, TypeError) as e:
+      raise UserError(
+          f'Cannot resume from {ckpt.directory} (step {ckpt.latest_step()}): it was '
+          f'written by a different model or optimiser ({e}).', where=f'{where} / --workdir',
+          fix='use a new --workdir for a changed config (the old checkpoints are kept).') from e
     logging.info('Resumed from %s at step %d.', ckpt.directory, int(state['step']))
   else:
     state = jax.jit(init_fn, out_shardings=state_sharding)(rng)
