@@ -132,11 +132,6 @@ def train_and_evaluate(config, workdir: str, where: str = 'config',
   mesh = sharding.make_mesh()
   batch_sharding = sharding.batch_sharding(mesh)
   keys = stage.task.batch_keys
-  train_ds = pipeline.train_dataset(
-      builder, dataset.train_split, config.get('train_examples'), keys,
-      size=tuple(data_cfg.size), batch_size=data_cfg.batch_size,
-      scale_range=tuple(data_cfg.scale_range), ignore_label=dataset.ignore_label,
-      seed=config.seed, where=f'{where}.input.batch_size')
   eval_data = pipeline.eval_dataset(
       builder, dataset.eval_split, keys, size=tuple(data_cfg.eval_size or data_cfg.size),
       batch_size=data_cfg.eval_batch_size, ignore_label=dataset.ignore_label,
@@ -179,6 +174,13 @@ def train_and_evaluate(config, workdir: str, where: str = 'config',
                       out_shardings=sharding.replicated(mesh))
 
   first_step = int(state['step'])
+  # A resumed run draws a new data order instead of replaying the first
+  # batches (the tf.data iterator position itself is not checkpointed).
+  train_ds = pipeline.train_dataset(
+      builder, dataset.train_split, config.get('train_examples'), keys,
+      size=tuple(data_cfg.size), batch_size=data_cfg.batch_size,
+      scale_range=tuple(data_cfg.scale_range), ignore_label=dataset.ignore_label,
+      seed=config.seed * 1_000_003 + first_step, where=f'{where}.input.batch_size')
   progress = periodic_actions.ReportProgress(num_train_steps=config.steps, writer=writer,
                                              every_steps=config.log_every)
   train_metrics, input_wait = None, 0.0
