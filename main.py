@@ -52,8 +52,9 @@ def _parse_flags(argv):
 
 def main(argv):
   del argv
-  logging.get_absl_logger().addFilter(_QuietLibraries())  # absl.logging calls.
-  std_logging.getLogger('orbax').setLevel(std_logging.WARNING)  # logging.getLogger calls.
+  quiet = _QuietLibraries()
+  logging.get_absl_logger().addFilter(quiet)  # absl.logging calls.
+  logging.get_absl_handler().python_handler.addFilter(quiet)  # std logging calls.
   import jax  # pylint: disable=g-import-not-at-top
   if _DISTRIBUTED.value:
     jax.distributed.initialize()
