@@ -37,6 +37,7 @@ setuptools.setup(
         'h5py==3.14.0',
     ],
     extras_require={
-        'test': ['pytest==9.0.3'],
+        # pycocotools is the reference the COCO evaluator is tested against.
+        'test': ['pytest==9.0.3', 'pycocotools==2.0.11'],
     },
 )
