@@ -15,6 +15,17 @@ import tensorflow_datasets as tfds
 
 tf.config.set_visible_devices([], 'GPU')
 
+
+@pytest.fixture(scope='session', autouse=True)
+def xla_cache(tmp_path_factory):
+  """One persistent XLA cache per test session: stages and tests that build
+  the same programs (same model, task and shapes) compile them once."""
+  import jax  # pylint: disable=g-import-not-at-top
+  cache = tmp_path_factory.mktemp('xla_cache')
+  jax.config.update('jax_compilation_cache_dir', str(cache))
+  jax.config.update('jax_persistent_cache_min_compile_time_secs', 0)
+  jax.config.update('jax_persistent_cache_min_entry_size_bytes', 0)
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 

@@ -1,4 +1,8 @@
-"""Every config in configs/ loads, and its smoke variant runs 2 steps on mock data."""
+"""Every config in configs/ loads, and its smoke variant runs 2 steps on mock data.
+
+configs/synthetic_cross_task.py runs for pairs that put every task type once
+as the source and once as the target.
+"""
 
 import glob
 import os
@@ -9,20 +13,32 @@ from conftest import REPO, load_config, mock_datasets
 from transfer import experiment
 
 CONFIGS = sorted(os.path.relpath(p, REPO) for p in glob.glob(os.path.join(REPO, 'configs', '*.py')))
+CROSS_TASK = 'configs/synthetic_cross_task.py'
+TASK_PAIRS = ('segmentation,detection', 'detection,keypoints', 'keypoints,depth',
+              'depth,segmentation')
+RUNS = [(path, '') for path in CONFIGS if path != CROSS_TASK] + [
+    (CROSS_TASK, pair) for pair in TASK_PAIRS]
 
 
 def test_there_are_configs():
-  assert 'configs/demo.py' in CONFIGS and 'configs/src_ade_tgt_nyu.py' in CONFIGS
+  assert {'configs/demo.py', 'configs/src_ade_tgt_nyu.py', CROSS_TASK} <= set(CONFIGS)
 
 
-@pytest.mark.parametrize('path', CONFIGS)
-def test_config_runs_two_steps_under_mock_data(path, tmp_path):
-  full = load_config(path)
+@pytest.mark.parametrize('path,arg', RUNS)
+def test_config_runs_two_steps_under_mock_data(path, arg, tmp_path):
+  full = load_config(path, arg)
   assert full.target.init.kind == 'transfer' and full.stages
-  config = load_config(path, 'smoke')
+  config = load_config(path, f'{arg},smoke' if arg else 'smoke')
   with mock_datasets(num_examples=8):
     results = experiment.run(config, str(tmp_path))
   for stage in config.stages:
     assert (tmp_path / stage / 'checkpoints' / '2').is_dir()
   assert results['target']['dataset'] == config.target.dataset
   assert isinstance(results['relative_gain'], float)
+
+
+def test_cross_task_config_names_its_tasks():
+  config = load_config(CROSS_TASK, 'keypoints,segmentation')
+  assert (config.source.task.name, config.target.task.name) == ('keypoints', 'segmentation')
+  with pytest.raises(ValueError, match='SOURCE,TARGET'):
+    load_config(CROSS_TASK, 'keypoints,nonsense')

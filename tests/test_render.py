@@ -36,8 +36,14 @@ def test_output_format(scenes):
     assert ex['objects']['keypoints'].dtype == np.float32
     assert ex['objects']['keypoints'].shape == (n, k, 3)
     assert ex['instance'].dtype == np.int32 and ex['instance'].shape == (H, W)
-    assert all(ex[f'has_{a}'] is True
-               for a in ('segmentation', 'depth', 'boxes', 'keypoints'))
+    assert ex['instances'].dtype == np.uint16
+    np.testing.assert_array_equal(ex['instances'][..., 0], ex['instance'])
+    assert ex['objects']['is_crowd'].dtype == np.bool_
+    assert ex['objects']['is_crowd'].shape == (n,)
+    assert not ex['objects']['is_crowd'].any()
+    assert all(ex[f'has_{a}'] is True for a in ('segmentation', 'depth',
+                                                'boxes', 'keypoints',
+                                                'instances'))
     assert set(ex['objects']['label']) <= set(render.OBJECT_CLASSES)
 
 

@@ -46,19 +46,22 @@ def test_examples_round_trip(builder, split, size):
     assert ex['depth'].dtype == np.float32
     np.testing.assert_array_equal(ex['depth'], ref['depth'])
     assert ex['depth'].max() > 1  # Metres, not normalised.
-    for key in ('bbox', 'label', 'keypoints'):
+    assert ex['instances'].dtype == np.uint16
+    np.testing.assert_array_equal(ex['instances'][..., 0], ref['instance'])
+    for key in ('bbox', 'label', 'keypoints', 'is_crowd'):
       assert ex['objects'][key].dtype == ref['objects'][key].dtype
       np.testing.assert_array_equal(ex['objects'][key], ref['objects'][key])
-    for name in features.ANNOTATIONS:
-      assert ex[f'has_{name}'].dtype == np.bool_ and ex[f'has_{name}']
-    assert set(ex) == {'image', 'segmentation', 'depth', 'objects',
-                       *(f'has_{a}' for a in features.ANNOTATIONS)}
+    assert not ex['objects']['is_crowd'].any()
+    for flag in features.FLAGS:
+      assert ex[flag].dtype == np.bool_ and ex[flag]
+    assert set(ex) == {'image', 'segmentation', 'depth', 'instances',
+                       'objects', *features.FLAGS}
 
 
 def test_info(builder):
   info = builder.info
   assert info.name == 'synthetic_scenes'
-  assert str(info.version) == '1.0.0'
+  assert str(info.version) == '1.1.0'
   assert info.splits['train'].num_examples == 6
   assert info.splits['validation'].num_examples == 3
   assert (info.features.get_serialized_info()

@@ -1,8 +1,9 @@
 """Task losses and evaluators against independent numpy references."""
 
 import ml_collections
-import numpy as np
 import jax.numpy as jnp
+import numpy as np
+import pytest
 
 from transfer import config_base
 from transfer.data import catalog
@@ -30,30 +31,28 @@ def _numpy_miou(labels, preds, num_classes, ignore_label):
   return np.mean(ious)
 
 
-def test_miou_matches_numpy_confusion_matrix_with_ignore_and_padding():
-  rng = np.random.default_rng(0)
-  num_classes = 7
+@pytest.mark.parametrize('num_classes', [7, 300])
+def test_miou_matches_numpy_confusion_matrix_with_ignore_and_padding(num_classes):
+  rng = np.random.default_rng(num_classes)
   task = _segmentation_task(num_classes)
-  batches, all_labels, all_preds = [], [], []
+  evaluator = task.evaluator()
+  all_labels, all_preds = [], []
   for _ in range(3):
-    labels = rng.integers(0, num_classes - 2, (4, 9, 11))  # 2 classes never appear.
+    # The last 2 classes never appear in the labels; the last never at all.
+    labels = rng.integers(0, num_classes - 2, (4, 9, 11))
     labels[rng.random(labels.shape) < 0.2] = 255
     preds = np.where(rng.random(labels.shape) < 0.6, labels % num_classes,
-                     rng.integers(0, num_classes - 2, labels.shape))
+                     rng.integers(0, num_classes - 1, labels.shape))
     preds = np.where(labels == 255, rng.integers(0, num_classes, labels.shape), preds)
     valid = np.array([True, True, True, False])  # The last example is padding.
-    batches.append((labels, preds, valid))
     all_labels.append(labels[valid].ravel())
     all_preds.append(preds[valid].ravel())
-  totals = None
-  for labels, preds, valid in batches:
     batch = {'segmentation': jnp.asarray(labels[..., None]), '_valid': jnp.asarray(valid)}
     stats = task.eval_stats({'segmentation': jnp.asarray(preds)}, batch)
-    stats = {k: np.asarray(v, np.float64) for k, v in stats.items()}
-    totals = stats if totals is None else {k: totals[k] + stats[k] for k in stats}
+    evaluator.update({k: np.asarray(v) for k, v in stats.items()})
   expected = _numpy_miou(np.concatenate(all_labels), np.concatenate(all_preds),
                          num_classes, 255)
-  assert abs(task.metrics(totals)['miou'] - expected) < 1e-9
+  assert abs(evaluator.result()['miou'] - expected) < 1e-9
 
 
 def test_segmentation_loss_ignores_void_pixels():
@@ -79,13 +78,24 @@ def test_depth_metrics_match_formulas_over_valid_pixels():
   stats = task.eval_stats({'depth': jnp.asarray(pred)},
                           {'depth': jnp.asarray(gt[..., None]),
                            '_valid': jnp.asarray(valid_examples)})
-  metrics = task.metrics({k: np.asarray(v, np.float64) for k, v in stats.items()})
+  evaluator = task.evaluator()
+  for _ in range(2):  # Sums over batches: the same batch twice keeps the means.
+    evaluator.update({k: np.asarray(v) for k, v in stats.items()})
+  metrics = evaluator.result()
   mask = (gt > 0) & valid_examples[:, None, None]
   g, p = gt[mask].astype(np.float64), pred[mask].astype(np.float64)
-  np.testing.assert_allclose(metrics['abs_rel'], np.mean(np.abs(p - g) / g), rtol=1e-5)
-  np.testing.assert_allclose(metrics['rmse'], np.sqrt(np.mean((p - g)**2)), rtol=1e-5)
-  np.testing.assert_allclose(metrics['delta1'],
-                             np.mean(np.maximum(p / g, g / p) < 1.25), rtol=1e-6)
+  ratio = np.maximum(p / g, g / p)
+  expected = {
+      'abs_rel': np.mean(np.abs(p - g) / g),
+      'sq_rel': np.mean((p - g)**2 / g),
+      'rmse': np.sqrt(np.mean((p - g)**2)),
+      'rmse_log': np.sqrt(np.mean((np.log(p) - np.log(g))**2)),
+      'log10': np.mean(np.abs(np.log10(p) - np.log10(g))),
+      'delta1': np.mean(ratio < 1.25), 'delta2': np.mean(ratio < 1.25**2),
+      'delta3': np.mean(ratio < 1.25**3)}
+  assert set(metrics) == set(expected)
+  for name, value in expected.items():
+    np.testing.assert_allclose(metrics[name], value, rtol=1e-5, err_msg=name)
 
 
 def test_depth_l1_log_loss_is_mean_abs_log_error_on_valid_pixels():

@@ -17,7 +17,11 @@ HEAD_RULES = ('params/head/.*', 'batch_stats/head/.*')
 
 def task(name: str, **overrides) -> ml_collections.ConfigDict:
   """Task plug-in settings; keys beyond `name` are task-specific."""
-  defaults = {'segmentation': {}, 'depth': {'loss': 'l1_log'}}
+  defaults = {'segmentation': {}, 'depth': {'loss': 'l1_log'},
+              'detection': {'max_detections': 100, 'size_weight': 1.0,
+                            'visualize_threshold': 0.3},
+              'keypoints': {'max_instances': 20, 'peak_threshold': 0.1,
+                            'regression_weight': 0.1, 'visualize_threshold': 0.3}}
   return ml_collections.ConfigDict(
       {'name': name, 'head_features': 64, **defaults.get(name, {}), **overrides})
 
@@ -51,7 +55,14 @@ def stage(dataset: str, task_config: ml_collections.ConfigDict, *, steps: int,
       model=dict(backbone='convnet',
                  backbone_kwargs=backbone_kwargs or dict(width=32, blocks_per_stage=(1, 1, 1, 1))),
       input=dict(size=size, eval_size=config_dict.placeholder(tuple), batch_size=batch_size,
-                 eval_batch_size=32, scale_range=(0.75, 1.5)),
+                 eval_batch_size=32, scale_range=(0.75, 1.5),
+                 # Objects per example after padding; more are dropped.
+                 max_objects=32,
+                 # Photometric jitter strength in [0, 1] (0 = off).
+                 color_jitter=0.0),
+      # Prediction-vs-ground-truth panels at each evaluation: TensorBoard
+      # images, and PNGs in DIR/<stage>/visualizations/ when png=True.
+      visualize=dict(num_images=4, png=False),
       optimizer=dict(name='adamw', learning_rate=learning_rate, warmup_steps=min(100, steps // 10),
                      weight_decay=1e-4, end_learning_rate_factor=0.01, clip_norm=1.0,
                      momentum=0.9),
@@ -92,4 +103,5 @@ def smoke(config: ml_collections.ConfigDict, steps: int = 2) -> ml_collections.C
     s.input.size = (64, 64)
     s.model.backbone_kwargs = dict(width=8, blocks_per_stage=(1, 1, 1, 1))
     s.task.head_features = 8
+    s.visualize.num_images = 2
   return config

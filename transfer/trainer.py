@@ -21,6 +21,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+import PIL.Image
 
 from transfer import checkpoints, models, optim, sharding, tasks
 from transfer.data import catalog, pipeline
@@ -82,11 +83,15 @@ def _train_step(state, batch, *, stage, tx):
   return new_state, TrainMetrics.single_from_model_output(loss=loss), logs
 
 
-def _eval_step(state, batch, *, stage):
+def _predict(state, batch, *, stage):
   outputs = stage.model.apply(
       {'params': state['params'], 'batch_stats': state['batch_stats']},
       batch['image'], train=False)
-  return stage.task.eval_stats(stage.task.predict(outputs, batch), batch)
+  return stage.task.predict(outputs, batch)
+
+
+def _eval_step(state, batch, *, stage):
+  return stage.task.eval_stats(_predict(state, batch, stage=stage), batch)
 
 
 def _initialise(stage, state, workdir):
@@ -107,17 +112,42 @@ def _initialise(stage, state, workdir):
                   fix="use 'scratch', 'transfer' or 'ilsvrc'.")
 
 
-def evaluate(stage, state, eval_step, mesh, data) -> dict[str, float]:
-  """One pass over the eval split; the Task turns summed statistics into metrics."""
-  ds, _ = data
-  totals = None
-  for batch in pipeline.GlobalBatches(ds, sharding.batch_sharding(mesh)):
-    # Per-batch sums are exact in int32/float32; the running total is kept
-    # on the host in 64 bits so large evaluation sets cannot overflow.
-    stats = jax.tree.map(lambda x: np.asarray(x, np.float64),
-                         jax.device_get(eval_step(state, batch)))
-    totals = stats if totals is None else jax.tree.map(np.add, totals, stats)
-  return stage.task.metrics(totals)
+def _visualize(stage, predictions, batch, count: int) -> list[np.ndarray]:
+  """Prediction-vs-ground-truth panels of the first `count` valid examples."""
+  panels = []
+  for i in np.flatnonzero(batch['_valid'])[:count]:
+    example = jax.tree.map(lambda x, i=i: x[i], batch)
+    panels.append(stage.task.visualize(
+        example['image'], jax.tree.map(lambda x, i=i: x[i], predictions), example))
+  return panels
+
+
+def evaluate(stage, state, eval_step, mesh, ds, predict_step=None,
+             num_images: int = 0) -> tuple[dict[str, float], list[np.ndarray]]:
+  """One pass over the eval split; returns metrics and visualisation panels.
+
+  The Task's evaluator turns every batch's statistics into metrics; panels
+  come from the first batch when `num_images` > 0 (`predict_step` returns
+  predictions and the batch, replicated).
+  """
+  evaluator, panels = stage.task.evaluator(), []
+  for index, batch in enumerate(pipeline.GlobalBatches(ds, sharding.batch_sharding(mesh))):
+    evaluator.update(jax.device_get(eval_step(state, batch)))
+    if index == 0 and num_images:
+      predictions, batch = jax.device_get(predict_step(state, batch))
+      panels = _visualize(stage, predictions, batch, num_images)
+  return evaluator.result(), panels
+
+
+def _write_panels(writer, workdir, step, panels, png: bool):
+  if not panels or jax.process_index() > 0:
+    return
+  writer.write_images(step, {'eval/examples': np.stack(panels)})
+  if png:
+    folder = os.path.join(workdir, 'visualizations', f'step_{step}')
+    os.makedirs(folder, exist_ok=True)
+    for i, panel in enumerate(panels):
+      PIL.Image.fromarray(panel).save(os.path.join(folder, f'{i}.png'))
 
 
 def train_and_evaluate(config, workdir: str, where: str = 'config',
@@ -135,7 +165,7 @@ def train_and_evaluate(config, workdir: str, where: str = 'config',
   eval_data = pipeline.eval_dataset(
       builder, dataset.eval_split, keys, size=tuple(data_cfg.eval_size or data_cfg.size),
       batch_size=data_cfg.eval_batch_size, ignore_label=dataset.ignore_label,
-      where=f'{where}.input.eval_batch_size')
+      max_objects=data_cfg.max_objects, where=f'{where}.input.eval_batch_size')
 
   tx, schedule = optim.make_optimizer(config.optimizer, config.steps, f'{where}.optimizer')
   init_fn = functools.partial(_init_state, stage, tx, batch_size=1)
@@ -172,6 +202,17 @@ def train_and_evaluate(config, workdir: str, where: str = 'config',
   eval_step = jax.jit(functools.partial(_eval_step, stage=stage),
                       in_shardings=(state_sharding, batch_sharding),
                       out_shardings=sharding.replicated(mesh))
+  predict_step = jax.jit(
+      lambda state, batch: (_predict(state, batch, stage=stage), batch),
+      in_shardings=(state_sharding, batch_sharding),
+      out_shardings=sharding.replicated(mesh))
+
+  def run_eval(step, state):
+    metrics, panels = evaluate(stage, state, eval_step, mesh, eval_data,
+                               predict_step, config.visualize.num_images)
+    writer.write_scalars(step, {f'eval/{k}': v for k, v in metrics.items()})
+    _write_panels(writer, workdir, step, panels, config.visualize.png)
+    return metrics
 
   first_step = int(state['step'])
   # A resumed run draws a new data order instead of replaying the first
@@ -180,6 +221,8 @@ def train_and_evaluate(config, workdir: str, where: str = 'config',
       builder, dataset.train_split, config.get('train_examples'), keys,
       size=tuple(data_cfg.size), batch_size=data_cfg.batch_size,
       scale_range=tuple(data_cfg.scale_range), ignore_label=dataset.ignore_label,
+      max_objects=data_cfg.max_objects, keypoint_flip_map=dataset.keypoint_flip_map,
+      color_jitter=data_cfg.color_jitter,
       seed=config.seed * 1_000_003 + first_step, where=f'{where}.input.batch_size')
   progress = periodic_actions.ReportProgress(num_train_steps=config.steps, writer=writer,
                                              every_steps=config.log_every)
@@ -204,12 +247,11 @@ def train_and_evaluate(config, workdir: str, where: str = 'config',
       train_metrics, input_wait, log_tick = None, 0.0, time.perf_counter()
     if step % config.eval_every == 0 or step == config.steps:
       with progress.timed('eval'):
-        eval_metrics = evaluate(stage, state, eval_step, mesh, eval_data)
-      writer.write_scalars(step, {f'eval/{k}': v for k, v in eval_metrics.items()})
+        eval_metrics = run_eval(step, state)
     checkpoints.save(ckpt, step, state, force=step == config.steps)
   batches.close()  # Explicitly: tf.data's implicit teardown here took 20-40 s.
-  if not eval_metrics:  # Resumed a finished run: evaluate the restored state.
-    eval_metrics = evaluate(stage, state, eval_step, mesh, eval_data)
+  if not eval_metrics:  # A resumed finished run, or steps=0: evaluate as is.
+    eval_metrics = run_eval(first_step, state)
   ckpt.wait_until_finished()
   ckpt.close()
   writer.flush()

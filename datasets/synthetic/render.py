@@ -8,6 +8,7 @@ over their projected screen rectangle), so labels are exact by construction:
   segmentation  class id of the nearest surface (CLASS_NAMES; no void pixels,
                 IGNORE_LABEL is only the catalogue's ignore value).
   depth         z-depth along the optical axis in metres; 0 for sky.
+  instances     i + 1 on the visible pixels of output object i; 0 for stuff.
   boxes         tight box of each object's visible pixels; objects with no
                 visible pixel are dropped (with their keypoints).
   keypoints     KEYPOINT_NAMES on each object's surface, in its yaw frame;
@@ -622,8 +623,8 @@ def render(index_seed: int, domain: DomainSpec, height: int, width: int,
   """Renders scene `index_seed` in `domain`.
 
   Returns the example format of transfer/data/features.py (image,
-  segmentation, depth, objects/{bbox,label,keypoints}, has_*; all
-  annotations present) plus, for inspection and tests:
+  segmentation, depth, instances, objects/{bbox,label,keypoints,is_crowd},
+  has_*; all annotations present) plus, for inspection and tests:
     'instance'      int32 [H, W]: 0 for stuff, i + 1 for output object i.
     'layout_index'  int64 [N]: index of each output object in
                     `sample_layout(index_seed, layout)`.
@@ -657,15 +658,18 @@ def render(index_seed: int, domain: DomainSpec, height: int, width: int,
       'image': image,
       'segmentation': cls.astype(np.uint16)[..., None],
       'depth': np.where(cls == SKY, 0, depth)[..., None],
+      'instances': inst.astype(np.uint16)[..., None],
       'objects': {
           'bbox': _boxes(rects, inst, kept, height, width),
           'label': np.array([objects[k].label for k in kept], np.int64),
           'keypoints': keypoints,
+          'is_crowd': np.zeros(len(kept), np.bool_),
       },
       'has_segmentation': True,
       'has_depth': True,
       'has_boxes': True,
       'has_keypoints': True,
+      'has_instances': True,
       'instance': inst,
       'layout_index': kept.astype(np.int64),
       'camera': camera.as_dict(),

@@ -43,15 +43,18 @@ class SyntheticScenesConfig(tfds.core.BuilderConfig):
 
 
 class SyntheticScenes(tfds.core.GeneratorBasedBuilder):
-  """Rendered ground-plane scenes with segmentation, depth, boxes and
-  keypoints for every example."""
+  """Rendered ground-plane scenes with segmentation, depth, instances, boxes
+  and keypoints for every example."""
 
   # TFDS infers these through importlib.resources, which fails on the
   # namespace package `transfer_datasets` under an editable install.
   code_path = epath.Path(__file__)
   pkg_dir_path = code_path.parent
-  VERSION = tfds.core.Version('1.0.0')
-  RELEASE_NOTES = {'1.0.0': 'Initial release.'}
+  VERSION = tfds.core.Version('1.1.0')
+  RELEASE_NOTES = {
+      '1.0.0': 'Initial release.',
+      '1.1.0': 'Adds the instance map, objects/is_crowd and has_instances.',
+  }
   BUILDER_CONFIGS = [
       SyntheticScenesConfig(name=name, domain=name,
                             description=f'Scenes in the {name!r} domain.')
@@ -65,9 +68,9 @@ class SyntheticScenes(tfds.core.GeneratorBasedBuilder):
             'Procedural 3D scenes (cubes, spheres and cylinders on a ground '
             'plane, under sky or in a room) ray cast in numpy, with exact '
             'semantic segmentation, metric z-depth (0 = sky), tight boxes of '
-            'visible pixels and 5 COCO-style keypoints per object. Each '
-            'config renders one appearance domain; the same example index '
-            'has the same object layout in every domain.'),
+            'visible pixels, instance maps and 5 COCO-style keypoints per '
+            'object. Each config renders one appearance domain; the same '
+            'example index has the same object layout in every domain.'),
         features=features.example_features(len(render.KEYPOINT_NAMES)),
         metadata=tfds.core.MetadataDict(
             class_names=list(render.CLASS_NAMES),
@@ -93,8 +96,7 @@ class SyntheticScenes(tfds.core.GeneratorBasedBuilder):
   def _generate_examples(self, split: str, size: int):
     config = self.builder_config
     spec = render.DOMAINS[config.domain]
-    keys = ('image', 'segmentation', 'depth', 'objects',
-            *(f'has_{name}' for name in features.ANNOTATIONS))
+    keys = tuple(self.info.features.keys())
     for index in range(size):
       example = render.render(scene_seed(config.seed, split, index), spec,
                               config.height, config.width)

@@ -9,6 +9,9 @@ keys, and the input pipeline relies on nothing else:
                                       void pixels. All-ignore when absent.
   depth             float32 [H, W, 1] metric z-depth in metres, 0 = invalid.
                                       All-zero when absent.
+  instances         uint16 [H, W, 1]  i + 1 on the visible pixels of
+                                      objects[i], 0 elsewhere (no object or
+                                      not annotated). All-zero when absent.
   objects/bbox      float32 [N, 4]    (ymin, xmin, ymax, xmax), normalised to
                                       [0, 1] by image height / width; ymax is
                                       (last row + 1) / H, so a box covering
@@ -22,7 +25,8 @@ keys, and the input pipeline relies on nothing else:
                                       outside the image, coordinates 0),
                                       1 = labelled but occluded, 2 = visible.
                                       K is fixed per dataset (0 if none).
-  has_segmentation, has_depth, has_boxes, has_keypoints
+  objects/is_crowd  bool   [N]        COCO-style crowd regions.
+  has_segmentation, has_depth, has_boxes, has_keypoints, has_instances
                     bool   []         which annotations are present in this
                                       example (absent dense maps are stored
                                       filled with their invalid value).
@@ -34,7 +38,10 @@ decodes to the same structure and the pipeline can batch with static shapes.
 import numpy as np
 import tensorflow_datasets as tfds
 
+# Annotations a task can learn from.
 ANNOTATIONS = ('segmentation', 'depth', 'boxes', 'keypoints')
+# The presence flags: one per annotation, plus the instance map.
+FLAGS = tuple(f'has_{name}' for name in (*ANNOTATIONS, 'instances'))
 
 
 def example_features(num_keypoints: int) -> tfds.features.FeaturesDict:
@@ -46,14 +53,17 @@ def example_features(num_keypoints: int) -> tfds.features.FeaturesDict:
       'depth': tfds.features.Tensor(
           shape=(None, None, 1), dtype=np.float32,
           encoding=tfds.features.Encoding.ZLIB),
+      'instances': tfds.features.Image(
+          shape=(None, None, 1), dtype=np.uint16, encoding_format='png'),
       'objects': tfds.features.Sequence({
           'bbox': tfds.features.Tensor(shape=(4,), dtype=np.float32),
           'label': tfds.features.Tensor(shape=(), dtype=np.int64),
           'keypoints': tfds.features.Tensor(
               shape=(num_keypoints, 3), dtype=np.float32),
+          'is_crowd': tfds.features.Tensor(shape=(), dtype=np.bool_),
       }),
-      **{f'has_{name}': tfds.features.Tensor(shape=(), dtype=np.bool_)
-         for name in ANNOTATIONS},
+      **{flag: tfds.features.Tensor(shape=(), dtype=np.bool_)
+         for flag in FLAGS},
   })
 
 
@@ -63,10 +73,12 @@ def empty_annotations(height: int, width: int, num_keypoints: int,
   return {
       'segmentation': np.full((height, width, 1), ignore_label, np.uint16),
       'depth': np.zeros((height, width, 1), np.float32),
+      'instances': np.zeros((height, width, 1), np.uint16),
       'objects': {
           'bbox': np.zeros((0, 4), np.float32),
           'label': np.zeros((0,), np.int64),
           'keypoints': np.zeros((0, num_keypoints, 3), np.float32),
+          'is_crowd': np.zeros((0,), np.bool_),
       },
-      **{f'has_{name}': False for name in ANNOTATIONS},
+      **{flag: False for flag in FLAGS},
   }

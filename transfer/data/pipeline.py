@@ -5,12 +5,32 @@ Each process reads only its part of the data (`tfds.even_splits` by
 the batches become global arrays sharded over the mesh's data axis with
 `jax.make_array_from_process_local_data`, so multi-host runs need no change.
 
-Dense labels are resampled jointly with the image: bilinear for the image,
-nearest neighbour for segmentation and depth (depth values are moved, never
-rescaled), padded with the label's invalid value.
+Training examples are augmented by `augment.random_augment` (labels move
+jointly with the image; dense labels by nearest neighbour), evaluation
+examples resized by `augment.resize`. A batch of B examples holds
+`image` uint8 [B, H, W, 3] and, per annotation asked for in `keys`:
+
+  segmentation  int32 [B, H, W, 1]    the ignore label on void and padding.
+  depth         float32 [B, H, W, 1]  metres; 0 = invalid or padding.
+  boxes or keypoints: the first N = `max_objects` objects, padded, as
+    boxes          float32 [B, N, 4]  (ymin, xmin, ymax, xmax) normalised by
+                                      the batch's image size (features.py).
+    labels         int32 [B, N]
+    is_crowd       bool [B, N]
+    objects_valid  bool [B, N]        False for padding and objects that the
+                                      crop removed.
+    areas          float32 [B, N]     pixels in the original image (instance
+                                      mask, else box), for COCO's size
+                                      buckets; not changed by augmentation.
+  keypoints     float32 [B, N, K, 3]  (y, x, visibility) normalised like the
+                                      boxes; all 0 where visibility is 0.
+
+Evaluation batches also hold `_valid` bool [B] (False on padding examples)
+and `image_hw` int32 [B, 2], each example's original height and width.
 """
 
 import collections
+import functools
 import math
 
 import jax
@@ -18,14 +38,16 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
+from transfer.data import augment
 from transfer.data import catalog
 from transfer.errors import UserError
 
 # tf.data runs on the host; keep TensorFlow off any accelerator JAX uses.
 tf.config.set_visible_devices([], 'GPU')
 
-# Per dense key: (resize method, padding value or None for the ignore label).
-_DENSE_KEYS = {'segmentation': ('nearest', None), 'depth': ('nearest', 0.0)}
+_OBJECT_KEYS = frozenset({'boxes', 'keypoints'})
+# Used by the augmentation only, not batched.
+_AUGMENT_ONLY = ('instances', 'has_instances')
 
 
 def num_examples(builder, split: str) -> int | None:
@@ -64,52 +86,71 @@ def _process_split(split: str, num_examples: int | None) -> str:
   return tfds.even_splits(split, n=jax.process_count())[jax.process_index()]
 
 
-def _resize(example, keys, size, ignore_label):
-  out = {'image': tf.image.resize(example['image'], size, 'bilinear')}
-  for key in keys:
-    out[key] = tf.image.resize(example[key], size, _DENSE_KEYS[key][0])
-  return out
+def _pad(x, n: int):
+  """The first `n` rows of `x`, zero-padded to exactly `n`."""
+  x = x[:n]
+  x = tf.pad(x, [[0, n - tf.shape(x)[0]]] + [[0, 0]] * (x.shape.rank - 1))
+  return tf.ensure_shape(x, [n, *x.shape[1:]])
 
 
-def _pad_value(key, ignore_label):
-  value = _DENSE_KEYS[key][1]
-  return ignore_label if value is None else value
-
-
-def _random_scale_crop_flip(example, keys, size, scale_range, ignore_label, seed):
-  """Jointly rescales, crops to `size` and flips the image and its dense labels."""
-  seeds = tf.random.experimental.stateless_split(seed, 4)
+def _objects(example, n: int, with_keypoints: bool) -> dict:
+  """The first `n` objects, padded, with their areas and the instance map."""
+  objects = example['objects']
+  # Mock data has arbitrary values: clip, and order the corners.
+  y0, x0, y1, x1 = tf.unstack(tf.clip_by_value(objects['bbox'], 0, 1), axis=-1)
+  boxes = tf.stack([tf.minimum(y0, y1), tf.minimum(x0, x1),
+                    tf.maximum(y0, y1), tf.maximum(x0, x1)], -1)
   hw = tf.cast(tf.shape(example['image'])[:2], tf.float32)
-  scale = tf.random.stateless_uniform([], seeds[0], *scale_range)
-  scaled = tf.cast(tf.round(hw * scale), tf.int32)
-  example = _resize(example, keys, scaled, ignore_label)
-  pad = tf.maximum(size - scaled, 0)
-  room = tf.maximum(scaled - size, 0) + 1
-  top = tf.random.stateless_uniform([], seeds[1], 0, room[0], tf.int32)
-  left = tf.random.stateless_uniform([], seeds[2], 0, room[1], tf.int32)
-  flip = tf.random.stateless_uniform([], seeds[3]) < 0.5
-  out = {}
-  for key, value in example.items():
-    fill = 0 if key == 'image' else _pad_value(key, ignore_label)
-    value = tf.pad(value, [[0, pad[0]], [0, pad[1]], [0, 0]],
-                   constant_values=tf.cast(fill, value.dtype))
-    value = value[top:top + size[0], left:left + size[1]]
-    out[key] = tf.cond(flip, lambda v=value: v[:, ::-1], lambda v=value: v)
+  box_areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]) * (
+      hw[0] * hw[1])
+  instances = tf.cast(example['instances'], tf.int32)
+  out = {
+      'boxes': _pad(boxes, n),
+      'labels': _pad(tf.cast(objects['label'], tf.int32), n),
+      'is_crowd': _pad(objects['is_crowd'], n),
+      'objects_valid': tf.range(n) < tf.shape(boxes)[0],
+      'areas': tf.where(example['has_instances'],
+                        augment.instance_areas(instances, n),
+                        _pad(box_areas, n)),
+      'instances': instances,
+      'has_instances': example['has_instances'],
+  }
+  if with_keypoints:
+    keypoints = objects['keypoints']
+    visibility = tf.clip_by_value(tf.round(keypoints[..., 2:]), 0, 2)
+    keypoints = tf.concat([keypoints[..., :2], visibility], -1)
+    out['keypoints'] = _pad(tf.where(visibility > 0, keypoints, 0.0), n)
   return out
 
 
-def _select(example, keys):
+def prepare(example, keys, max_objects: int) -> dict:
+  """A decoded example -> the dict `augment` works on: the image, the dense
+  maps in `keys` and, with boxes or keypoints, the first `max_objects`
+  objects (padded), their areas and the instance map."""
   out = {'image': example['image']}
-  for key in keys:
-    out[key] = example[key]
+  if 'segmentation' in keys:
+    out['segmentation'] = tf.cast(example['segmentation'], tf.int32)
+  if 'depth' in keys:
+    out['depth'] = example['depth']
+  if _OBJECT_KEYS & set(keys):
+    out.update(_objects(example, max_objects, 'keypoints' in keys))
   return out
 
 
 def _finalise(example):
-  example['image'] = tf.cast(tf.clip_by_value(tf.round(example['image']), 0, 255), tf.uint8)
-  if 'segmentation' in example:
-    example['segmentation'] = tf.cast(example['segmentation'], tf.int32)
-  return example
+  out = {k: v for k, v in example.items() if k not in _AUGMENT_ONLY}
+  out['image'] = tf.cast(tf.clip_by_value(tf.round(example['image']), 0, 255),
+                         tf.uint8)
+  return out
+
+
+def _check_flip_map(ds, flip_map):
+  """`flip_map` must permute the K keypoints of `ds` (if it has keypoints)."""
+  if 'keypoints' in ds.element_spec:
+    k = ds.element_spec['keypoints'].shape[1]
+    if sorted(flip_map) != list(range(k)):
+      raise ValueError(f'keypoint_flip_map {tuple(flip_map)} is not a '
+                       f'permutation of the {k} keypoints.')
 
 
 def _local_batch_size(global_batch: int, where: str) -> int:
@@ -122,30 +163,41 @@ def _local_batch_size(global_batch: int, where: str) -> int:
 
 def train_dataset(builder, split: str, num_examples: int | None, keys, *,
                   size, batch_size: int, scale_range, ignore_label: int,
-                  seed: int, where: str) -> tf.data.Dataset:
-  """Endless, shuffled, augmented batches of this process's share of `split`."""
+                  seed: int, where: str, max_objects: int = 32,
+                  keypoint_flip_map=(), color_jitter: float = 0.0,
+                  crop_keeps_object: bool = True) -> tf.data.Dataset:
+  """Endless, shuffled, augmented batches of this process's share of `split`.
+
+  See `augment.random_augment` for `scale_range`, `keypoint_flip_map`,
+  `color_jitter` (strength in [0, 1], 0 = off) and `crop_keeps_object`.
+  """
   local_batch = _local_batch_size(batch_size, where)
   ds = builder.as_dataset(split=_process_split(split, num_examples),
                           shuffle_files=True,
                           read_config=tfds.ReadConfig(shuffle_seed=seed))
-  ds = ds.map(lambda ex: _select(ex, keys)).cache() if num_examples else ds.map(
-      lambda ex: _select(ex, keys))
+  ds = ds.map(functools.partial(prepare, keys=keys, max_objects=max_objects),
+              num_parallel_calls=tf.data.AUTOTUNE)
+  _check_flip_map(ds, keypoint_flip_map)
+  if num_examples:
+    ds = ds.cache()
   ds = ds.repeat().shuffle(1024, seed=seed).enumerate()
-  size = tf.constant(size, tf.int32)
   process_seed = seed * 1000 + jax.process_index()
 
-  def augment(index, example):
-    example = dict(example, image=tf.cast(example['image'], tf.float32))
-    return _finalise(_random_scale_crop_flip(
-        example, keys, size, scale_range, ignore_label,
-        tf.stack([tf.cast(process_seed, tf.int64), index])))
+  def augment_example(index, example):
+    return _finalise(augment.random_augment(
+        example, size=size, scale_range=scale_range,
+        ignore_label=ignore_label,
+        seed=tf.stack([tf.cast(process_seed, tf.int64), index]),
+        keypoint_flip_map=keypoint_flip_map, color_jitter=color_jitter,
+        crop_keeps_object=crop_keeps_object))
 
-  ds = ds.map(augment, num_parallel_calls=tf.data.AUTOTUNE)
+  ds = ds.map(augment_example, num_parallel_calls=tf.data.AUTOTUNE)
   return ds.batch(local_batch, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
 
 
 def eval_dataset(builder, split: str, keys, *, size, batch_size: int,
-                 ignore_label: int, where: str) -> tuple[tf.data.Dataset, int]:
+                 ignore_label: int, where: str,
+                 max_objects: int = 32) -> tf.data.Dataset:
   """One pass over `split`, padded so every process runs the same batch count.
 
   Padding examples carry `_valid = False`; evaluators give them no weight.
@@ -157,14 +209,16 @@ def eval_dataset(builder, split: str, keys, *, size, batch_size: int,
   ds = builder.as_dataset(split=shares[jax.process_index()], shuffle_files=False)
 
   def preprocess(example):
-    example = _resize(_select(example, keys), keys, size, ignore_label)
-    return dict(_finalise(example), _valid=True)
+    prepared = prepare(example, keys, max_objects)
+    prepared.pop('instances', None)  # Areas are known; boxes need no change.
+    return dict(_finalise(augment.resize(prepared, size, ignore_label)),
+                _valid=True, image_hw=tf.shape(example['image'])[:2])
 
   ds = ds.map(preprocess, num_parallel_calls=tf.data.AUTOTUNE)
   padding = ds.take(1).map(
       lambda ex: tf.nest.map_structure(tf.zeros_like, ex)).repeat()
   ds = ds.concatenate(padding).take(num_batches * local_batch)
-  return ds.batch(local_batch).prefetch(tf.data.AUTOTUNE), num_batches
+  return ds.batch(local_batch).prefetch(tf.data.AUTOTUNE)
 
 
 class GlobalBatches:

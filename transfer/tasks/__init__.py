@@ -5,7 +5,7 @@ import pkgutil
 
 from transfer.errors import UserError
 
-_NOT_TASKS = ('base',)
+_NOT_TASKS = ('base', 'objects')
 
 
 def task_names() -> list[str]:

@@ -1,17 +1,49 @@
 """The interface between the generic training loop and a task type.
 
-The loop knows nothing task-specific: it asks the Task for a head, which batch
-keys to load, a loss, and sufficient statistics for evaluation. Statistics are
-sums over the (global) batch computed inside the jitted eval step, so they
-accumulate across batches and hosts by plain addition, and padded examples
+The loop knows nothing task-specific: it asks the Task for a head, which
+annotations to load, a loss, predictions, per-batch evaluation statistics
+(computed inside the jitted eval step) and a host-side `Evaluator` that turns
+the statistics of all batches into metrics. Padded examples
 (`batch['_valid'] == False`) never count.
+
+Dense tasks reduce each batch to sums (`SumEvaluator` adds them up in float64,
+so they accumulate across batches and hosts by plain addition); object tasks
+return per-example predictions and ground truth, and their evaluator collects
+the valid examples (the eval step's outputs are replicated, so every host sees
+the whole global batch).
 """
 
 import abc
+from typing import Callable, Protocol
 
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
+import numpy as np
+
+
+class Evaluator(Protocol):
+  def update(self, stats: dict[str, np.ndarray]) -> None:
+    """Adds one global batch of `Task.eval_stats` output (host numpy arrays)."""
+
+  def result(self) -> dict[str, float]:
+    """Metrics over everything added so far."""
+
+
+class SumEvaluator:
+  """Sums statistics over batches in float64, then applies `metrics_fn`."""
+
+  def __init__(self, metrics_fn: Callable[[dict], dict[str, float]]):
+    self._metrics_fn = metrics_fn
+    self._totals = None
+
+  def update(self, stats):
+    stats = jax.tree.map(lambda x: np.asarray(x, np.float64), stats)
+    self._totals = stats if self._totals is None else jax.tree.map(
+        np.add, self._totals, stats)
+
+  def result(self):
+    return self._metrics_fn(self._totals)
 
 
 class Task(abc.ABC):
@@ -25,7 +57,7 @@ class Task(abc.ABC):
 
   @property
   def batch_keys(self) -> tuple[str, ...]:
-    """Example keys (besides 'image') the input pipeline must provide."""
+    """Annotations (besides 'image') the input pipeline must provide."""
     return (self.annotation,)
 
   @abc.abstractmethod
@@ -38,27 +70,51 @@ class Task(abc.ABC):
 
   @abc.abstractmethod
   def predict(self, outputs, batch) -> dict[str, jax.Array]:
-    """Predictions at the resolution of the batch's labels."""
+    """Predictions (dense ones at the resolution of the batch's labels)."""
 
   @abc.abstractmethod
   def eval_stats(self, predictions, batch) -> dict[str, jax.Array]:
-    """Sums over the valid part of a batch; added up across batches."""
+    """What the evaluator needs from one batch (inside the jitted step)."""
+
+  def metrics(self, stats) -> dict[str, float]:
+    """Final metrics from summed statistics (tasks using SumEvaluator)."""
+    raise NotImplementedError
+
+  def evaluator(self) -> Evaluator:
+    """A fresh host-side evaluator for one pass over the evaluation set."""
+    return SumEvaluator(self.metrics)
 
   @abc.abstractmethod
-  def metrics(self, stats) -> dict[str, float]:
-    """Final metrics from accumulated statistics (host side, numpy)."""
+  def visualize(self, image, predictions, batch) -> np.ndarray:
+    """One example's prediction next to its ground truth, uint8 [H, W', 3].
+
+    Arguments are host numpy arrays of a single example (no batch axis).
+    """
 
 
 class ConvHead(nn.Module):
   """conv3x3-BN-ReLU then a 1x1 projection to `outputs` channels."""
   outputs: int
   features: int = 64
+  bias_init: float = 0.0
 
   @nn.compact
   def __call__(self, x, train: bool = False):
     x = nn.Conv(self.features, (3, 3), use_bias=False)(x)
     x = nn.relu(nn.BatchNorm(use_running_average=not train, momentum=0.9)(x))
-    return nn.Conv(self.outputs, (1, 1))(x)
+    return nn.Conv(self.outputs, (1, 1),
+                   bias_init=nn.initializers.constant(self.bias_init))(x)
+
+
+class ConvHeads(nn.Module):
+  """Several ConvHeads on the same features: {name: (channels, bias_init)}."""
+  outputs: dict[str, tuple[int, float]]
+  features: int = 64
+
+  @nn.compact
+  def __call__(self, x, train: bool = False):
+    return {name: ConvHead(channels, self.features, bias, name=name)(x, train)
+            for name, (channels, bias) in self.outputs.items()}
 
 
 def resize_to(x, like):

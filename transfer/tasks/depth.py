@@ -1,12 +1,14 @@
 """Monocular depth: the head predicts log-depth; loss over valid pixels only.
 
-Metrics pool all valid pixels of the evaluation set (not per-image means):
-AbsRel, RMSE (metres) and delta < 1.25.
+Metrics pool all valid pixels of the evaluation set (not per-image means), as
+in Eigen et al. 2014: AbsRel, SqRel, RMSE and RMSE-log, mean |log10| error,
+and delta < 1.25^k for k = 1, 2, 3.
 """
 
 import jax.numpy as jnp
 import numpy as np
 
+from transfer import visualize
 from transfer.errors import UserError
 from transfer.tasks import base
 
@@ -54,14 +56,30 @@ class Task(base.Task):
     depth, valid = self._depth_and_mask(batch)
     pred = jnp.maximum(predictions['depth'], _EPS)
     ratio = jnp.maximum(pred / depth, depth / pred)
+    log_error = jnp.log(pred) - jnp.log(depth)
     total = lambda x: jnp.sum(jnp.where(valid, x, 0.0))
     return {'count': valid.sum().astype(jnp.float32),
             'abs_rel': total(jnp.abs(pred - depth) / depth),
+            'sq_rel': total((pred - depth)**2 / depth),
             'squared_error': total((pred - depth)**2),
-            'delta1': total((ratio < 1.25).astype(jnp.float32))}
+            'squared_log_error': total(log_error**2),
+            'log10': total(jnp.abs(log_error) / np.log(10)),
+            **{f'delta{k}': total((ratio < 1.25**k).astype(jnp.float32))
+               for k in (1, 2, 3)}}
 
   def metrics(self, stats):
-    count = max(float(stats['count']), 1.0)
-    return {'abs_rel': float(stats['abs_rel']) / count,
-            'rmse': float(np.sqrt(float(stats['squared_error']) / count)),
-            'delta1': float(stats['delta1']) / count}
+    mean = {k: float(v) / max(float(stats['count']), 1.0) for k, v in stats.items()}
+    return {'abs_rel': mean['abs_rel'], 'sq_rel': mean['sq_rel'],
+            'rmse': float(np.sqrt(mean['squared_error'])),
+            'rmse_log': float(np.sqrt(mean['squared_log_error'])),
+            'log10': mean['log10'],
+            **{f'delta{k}': mean[f'delta{k}'] for k in (1, 2, 3)}}
+
+  def visualize(self, image, predictions, batch):
+    gt = batch['depth'][..., 0]
+    valid = gt[gt > 0]
+    limits = (valid.min(), valid.max()) if valid.size else (None, None)
+    return visualize.side_by_side(
+        [image, visualize.colorize_depth(predictions['depth'], *limits),
+         visualize.colorize_depth(gt, *limits)],
+        titles=['image', 'prediction', 'ground truth'])

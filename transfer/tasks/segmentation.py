@@ -5,6 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from transfer import visualize
 from transfer.tasks import base
 
 
@@ -53,3 +54,13 @@ class Task(base.Task):
     iou = intersection[present] / union[present]
     return {'miou': float(iou.mean()) if present.any() else 0.0,
             'pixel_accuracy': float(intersection.sum() / max(confusion.sum(), 1))}
+
+  def visualize(self, image, predictions, batch):
+    def panel(labels):
+      colours = visualize.colorize_segmentation(labels, self.num_classes,
+                                                self.dataset.ignore_label)
+      return visualize.overlay(image, colours, alpha=0.6,
+                               where=labels != self.dataset.ignore_label)
+    return visualize.side_by_side(
+        [panel(predictions['segmentation']), panel(batch['segmentation'][..., 0])],
+        titles=['prediction', 'ground truth'])

@@ -1,0 +1,40 @@
+"""Any task type -> any task type on the synthetic scenes (no download).
+
+Source: SOURCE_TASK on `synthetic_sunny` (2000 images). Target: TARGET_TASK
+on 25 images of `synthetic_foggy`, initialised from the source backbone with a
+fresh head. Baseline: the same target from scratch. Tasks: segmentation,
+depth, detection, keypoints.
+
+  python main.py --config=configs/synthetic_cross_task.py:detection,keypoints --workdir=/tmp/det_kpt
+  python main.py --config=configs/synthetic_cross_task.py:keypoints,depth,smoke --workdir=/tmp/s
+
+The default (no argument) is detection -> keypoints. Figures: see the closing
+notes of the task issue and bench/bench_tasks.py for each task against an
+untrained model.
+"""
+
+from transfer import config_base as base
+from transfer import tasks
+
+
+def _parse(arg: str):
+  parts = [p for p in arg.split(',') if p]
+  variant = 'smoke' if parts and parts[-1] == 'smoke' else ''
+  names = parts[:-1] if variant else parts
+  names = names or ['detection', 'keypoints']
+  if len(names) != 2 or any(n not in tasks.task_names() for n in names):
+    raise ValueError(f'configs/synthetic_cross_task.py takes "SOURCE,TARGET[,smoke]" '
+                     f'with tasks from {tasks.task_names()}, got {arg!r}')
+  return names, variant
+
+
+def get_config(arg: str = ''):
+  (source_task, target_task), variant = _parse(arg)
+  source = base.stage('synthetic_sunny', base.task(source_task), steps=700)
+  target = base.stage('synthetic_foggy', base.task(target_task), steps=250, train_examples=25,
+                      init_config=base.init('transfer', source_stage='source'))
+  baseline = base.stage('synthetic_foggy', base.task(target_task), steps=250,
+                        train_examples=25)
+  config = base.experiment(f'synthetic_{source_task}_to_{target_task}', source, target,
+                           baseline)
+  return base.with_variant(config, variant, 'configs/synthetic_cross_task.py')

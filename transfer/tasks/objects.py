@@ -1,0 +1,169 @@
+"""Pieces shared by the object tasks (detection, keypoints).
+
+Objects are points (Zhou et al. 2019, "Objects as Points"): on the backbone's
+1/4-resolution grid, a per-class heatmap peaks at the cell holding each
+object's box centre, and other outputs are read at that cell. A point at
+normalised (y, x) has grid coordinates (y * h, x * w); cell (i, j) spans
+[i, i + 1) x [j, j + 1). Everything has static shapes: objects come padded
+with `objects_valid`, and decoding keeps a fixed number of peaks.
+
+`CocoBatchEvaluator` feeds the valid examples of each evaluation batch, in
+pixels of the original image, to `transfer.metrics.coco.CocoEvaluator`.
+"""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from transfer.metrics import coco, pck
+from transfer.tasks import base
+
+# Initial heatmap logit: sigmoid(-2.19) = 0.1, CenterNet's prior.
+HEATMAP_BIAS = -2.19
+# Gaussian sigma per unit of object size (TTFNet: alpha = 0.54 over 6 sigmas).
+SIGMA_PER_SIZE = 0.54 / 6
+MIN_SIGMA = 0.5  # grid cells
+
+
+def grid_hw(outputs) -> tuple[int, int]:
+  return tuple(next(iter(outputs.values())).shape[1:3])
+
+
+def known_objects(labels, valid, num_classes):
+  """Valid objects whose label is one of the task's classes."""
+  return valid & (labels >= 0) & (labels < num_classes)
+
+
+def object_targets(batch, grid, num_classes):
+  """Centre cells, sub-cell offsets, sizes and sigmas of the batch's objects.
+
+  Objects used for training: valid, of a known class, not crowd regions,
+  non-empty boxes, in valid examples.
+  """
+  h, w = grid
+  boxes = batch['boxes'] * jnp.array([h, w, h, w], jnp.float32)
+  centre = (boxes[..., :2] + boxes[..., 2:]) / 2
+  size = boxes[..., 2:] - boxes[..., :2]
+  valid = (known_objects(batch['labels'], batch['objects_valid'], num_classes)
+           & ~batch['is_crowd'] & (size > 0).all(-1)
+           & base.example_mask(batch, batch['objects_valid'].shape))
+  cell = jnp.clip(jnp.floor(centre), 0, jnp.array([h - 1, w - 1])).astype(jnp.int32)
+  return {'valid': valid, 'cell': cell, 'offset': centre - cell,
+          'size': jnp.maximum(size, 1e-2),
+          'sigma': jnp.maximum(size * SIGMA_PER_SIZE, MIN_SIGMA)}
+
+
+def gaussians(cells, sigmas, grid):
+  """exp(-d^2 / 2 sigma^2) around integer `cells` [..., 2]: [..., h, w], 1 at the cell."""
+  dy = jnp.arange(grid[0]) - cells[..., :1]
+  dx = jnp.arange(grid[1]) - cells[..., 1:]
+  gy = jnp.exp(-dy**2 / (2 * sigmas[..., :1]**2))
+  gx = jnp.exp(-dx**2 / (2 * sigmas[..., 1:]**2))
+  return gy[..., :, None] * gx[..., None, :]
+
+
+def class_heatmap(targets, labels, num_classes, grid):
+  """Per-class maximum of the objects' Gaussians: [B, h, w, num_classes]."""
+  g = gaussians(targets['cell'], targets['sigma'], grid) * targets['valid'][..., None, None]
+  batch_index = jnp.broadcast_to(jnp.arange(g.shape[0])[:, None], labels.shape)
+  # Objects of unknown classes are not valid targets: any channel will do.
+  heat = jnp.zeros((g.shape[0], num_classes, *grid)).at[
+      batch_index, jnp.clip(labels, 0, num_classes - 1)].max(g)
+  return heat.transpose(0, 2, 3, 1)
+
+
+def focal_loss(logits, target):
+  """CenterNet's penalty-reduced focal loss, normalised by the peak count."""
+  positive = target == 1.0
+  p = jax.nn.sigmoid(logits)
+  loss = jnp.where(positive, (1 - p)**2 * -jax.nn.log_sigmoid(logits),
+                   (1 - target)**4 * p**2 * -jax.nn.log_sigmoid(-logits))
+  return loss.sum() / jnp.maximum(positive.sum(), 1)
+
+
+def masked_l1(pred, target, mask):
+  """Mean |pred - target| over the entries of `mask` ([...], broadcast to pred)."""
+  mask = jnp.broadcast_to(mask[..., None], pred.shape)
+  return jnp.sum(jnp.abs(pred - target) * mask) / jnp.maximum(mask.sum(), 1)
+
+
+def gather(feature, cells):
+  """feature [B, h, w, D] at integer cells [B, ..., 2] -> [B, ..., D]."""
+  b, _, w, d = feature.shape
+  index = (cells[..., 0] * w + cells[..., 1]).reshape(b, -1, 1)
+  out = jnp.take_along_axis(feature.reshape(b, -1, d), index, axis=1)
+  return out.reshape(*cells.shape[:-1], d)
+
+
+def local_maxima(heat):
+  """heat [B, h, w, C] where it is its 3x3 neighbourhood's maximum, else 0."""
+  pooled = jax.lax.reduce_window(heat, -jnp.inf, jax.lax.max, (1, 3, 3, 1),
+                                 (1, 1, 1, 1), 'SAME')
+  return jnp.where(heat == pooled, heat, 0.0)
+
+
+def top_peaks(heat, k):
+  """The k highest 3x3 local maxima of heat [B, h, w, C] over all channels.
+
+  Returns scores [B, k], cells [B, k, 2] and channels [B, k].
+  """
+  heat = local_maxima(heat)
+  _, _, w, c = heat.shape
+  scores, index = jax.lax.top_k(heat.reshape(heat.shape[0], -1), k)
+  cells = jnp.stack([index // (w * c), (index // c) % w], axis=-1)
+  return scores, cells, index % c
+
+
+GT_KEYS = ('boxes', 'labels', 'is_crowd', 'areas', 'objects_valid', 'image_hw')
+
+
+def eval_stats(predictions, batch, keys=GT_KEYS):
+  """Predictions (prefixed 'pred_') and ground truth for CocoBatchEvaluator."""
+  stats = {f'pred_{k}': v for k, v in predictions.items()}
+  stats.update({k: batch[k] for k in keys})
+  stats['_valid'] = base.example_mask(batch, batch['objects_valid'].shape[:1])
+  return stats
+
+
+class CocoBatchEvaluator:
+  """COCO AP (and PCK for single-instance keypoint sets) over valid examples."""
+
+  def __init__(self, iou_type, num_classes, oks_sigmas=None,
+               single_instance=False):
+    self._num_classes = num_classes
+    self._coco = coco.CocoEvaluator(iou_type, num_classes, oks_sigmas)
+    self._keypoints = iou_type == 'keypoints'
+    self._pck = [0, 0] if single_instance else None
+
+  def update(self, stats):
+    for i in np.flatnonzero(stats['_valid']):
+      h, w = stats['image_hw'][i].astype(np.float64)
+      to_pixels = np.array([h, w, h, w])
+      gt = known_objects(stats['labels'][i], stats['objects_valid'][i], self._num_classes)
+      kwargs = dict(
+          gt_boxes=stats['boxes'][i][gt] * to_pixels, gt_labels=stats['labels'][i][gt],
+          gt_is_crowd=stats['is_crowd'][i][gt], gt_areas=stats['areas'][i][gt],
+          det_boxes=stats['pred_boxes'][i] * to_pixels,
+          det_labels=stats['pred_labels'][i], det_scores=stats['pred_scores'][i])
+      if self._keypoints:
+        kwargs['gt_keypoints'] = stats['keypoints'][i][gt] * np.array([h, w, 1])
+        kwargs['det_keypoints'] = stats['pred_keypoints'][i] * np.array([h, w, 1])
+      self._coco.add_image(**kwargs)
+      if self._pck is not None:
+        self._add_pck(kwargs)
+
+  def _add_pck(self, image):
+    """The top-scoring instance against the first non-crowd ground truth."""
+    first = np.flatnonzero(~image['gt_is_crowd'])[:1]
+    if first.size:
+      correct, labelled = pck.pck(image['gt_keypoints'][first],
+                                  image['det_keypoints'][:1],
+                                  image['gt_boxes'][first])
+      self._pck[0] += correct
+      self._pck[1] += labelled
+
+  def result(self):
+    metrics = self._coco.result()
+    if self._pck is not None:
+      metrics['pck'] = pck.pck_from_counts(*self._pck)
+    return metrics
