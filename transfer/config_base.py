@@ -21,7 +21,7 @@ def task(name: str, **overrides) -> ml_collections.ConfigDict:
               'detection': {'max_detections': 100, 'size_weight': 1.0,
                             'visualize_threshold': 0.3},
               'keypoints': {'max_instances': 20, 'peak_threshold': 0.1,
-                            'regression_weight': 0.1, 'visualize_threshold': 0.3}}
+                            'regression_weight': 1.0, 'visualize_threshold': 0.3}}
   return ml_collections.ConfigDict(
       {'name': name, 'head_features': 64, **defaults.get(name, {}), **overrides})
 

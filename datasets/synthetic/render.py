@@ -11,7 +11,7 @@ over their projected screen rectangle), so labels are exact by construction:
   instances     i + 1 on the visible pixels of output object i; 0 for stuff.
   boxes         tight box of each object's visible pixels; objects with no
                 visible pixel are dropped (with their keypoints).
-  keypoints     KEYPOINT_NAMES on each object's surface, in its yaw frame;
+  keypoints     KEYPOINT_NAMES on each object's surface, fixed in the world;
                 COCO visibility (see `_keypoints`).
 
 World frame: x right, y up, z forward (metres). The camera sits at
@@ -43,11 +43,11 @@ STUFF_CLASSES = (GROUND, WALL, SKY)
 OBJECT_CLASSES = (CUBE, SPHERE, CYLINDER)
 IGNORE_LABEL = 255
 
-# Points on each object's surface in its yaw frame (local +z = front,
-# +x = right): the top centre and four points on the upper rim (cylinder),
-# the top corners (cube) or the equator (sphere), at local yaw 45/135/...
-KEYPOINT_NAMES = ('top', 'front_left', 'front_right', 'back_left',
-                  'back_right')
+# Points on each object's surface (see `object_keypoints`): the top centre
+# and four points on the upper rim (cylinder), the top corners (cube) or the
+# equator (sphere), furthest along the world's diagonal directions (far =
+# +z, away from the camera; right = +x).
+KEYPOINT_NAMES = ('top', 'far_left', 'far_right', 'near_left', 'near_right')
 # Keypoint permutation for a horizontally flipped image.
 KEYPOINT_FLIP_MAP = (0, 2, 1, 4, 3)
 # A keypoint is visible (2) only if its own object is within this relative
@@ -223,12 +223,15 @@ class SceneObject:
 # Bounding-box corners in units of the half size (the box sits on y = 0).
 _CORNERS = np.array([[sx, y, sz] for sx in (-1, 1) for y in (0, 2)
                      for sz in (-1, 1)], np.float32)
-# Keypoints in units of the half size: the top centre, then the points at
-# local yaw 45, 135, 225, 315 deg, at (+-k, rim_y, +-k): top corners (cube),
-# equator (sphere), upper rim (cylinder). Values are (k, rim_y) per class.
+# Upper rim per class, in units of the half size: (k, rim_y) places the rim
+# points at (+-k, rim_y, +-k) in the object's frame: top corners (cube),
+# equator (sphere), upper rim (cylinder).
 _RIM = {CUBE: (1.0, 2.0), SPHERE: (math.sqrt(0.5), 1.0),
         CYLINDER: (math.sqrt(0.5), 2.0)}
+# World (x, z) directions of the rim keypoints, in KEYPOINT_NAMES order.
 _RIM_SIGNS = np.array([[-1, 1], [1, 1], [-1, -1], [1, -1]], np.float32)
+_TOP_CORNERS = np.array([[sx, 2, sz] for sx in (-1, 1) for sz in (-1, 1)],
+                        np.float32)
 
 
 def _to_world(objects: list[SceneObject], local: np.ndarray) -> np.ndarray:
@@ -250,14 +253,33 @@ def object_corners(objects: list[SceneObject]) -> np.ndarray:
 
 
 def object_keypoints(objects: list[SceneObject]) -> np.ndarray:
-  """World positions of KEYPOINT_NAMES on each object, [N, 5, 3]."""
-  rim = np.array([_RIM[o.label] for o in objects], np.float32)
-  local = np.zeros((len(objects), len(KEYPOINT_NAMES), 3), np.float32)
-  local[:, 0, 1] = 2
-  local[:, 1:, 0] = rim[:, :1] * _RIM_SIGNS[:, 0]
-  local[:, 1:, 1] = rim[:, 1:]
-  local[:, 1:, 2] = rim[:, :1] * _RIM_SIGNS[:, 1]
-  return _to_world(objects, local * _half_sizes(objects))
+  """World positions of KEYPOINT_NAMES on each object, [N, 5, 3].
+
+  The top centre, then per world direction of `_RIM_SIGNS` the rim point
+  furthest along it: on the circle of a sphere or cylinder, or among a box's
+  top corners. Fixing them in the world, not in the object's frame, makes
+  them visible facts: a round object's yaw cannot be seen, and a box's only
+  up to its symmetries.
+  """
+  if not objects:
+    return np.zeros((0, len(KEYPOINT_NAMES), 3), np.float32)
+  half = _half_sizes(objects)[:, 0]                                  # [N, 3]
+  centre = np.array([(o.x, o.z) for o in objects], np.float32)       # [N, 2]
+  k, rim_y = np.array([_RIM[o.label] for o in objects], np.float32).T
+  directions = _RIM_SIGNS / math.sqrt(2)
+  round_xz = (centre[:, None] + (math.sqrt(2) * k * half[:, 0])[:, None, None]
+              * directions)
+  corners = _to_world(objects, _TOP_CORNERS * half[:, None])[..., [0, 2]]
+  furthest = np.argmax((corners - centre[:, None]) @ directions.T, axis=1)
+  box_xz = np.take_along_axis(corners, furthest[..., None], axis=1)
+  is_box = np.array([o.label == CUBE for o in objects])[:, None, None]
+  rim_xz = np.where(is_box, box_xz, round_xz)
+  points = np.zeros((len(objects), len(KEYPOINT_NAMES), 3), np.float32)
+  points[:, 0] = np.stack([centre[:, 0], 2 * half[:, 1], centre[:, 1]], -1)
+  points[:, 1:, 0] = rim_xz[..., 0]
+  points[:, 1:, 1] = (rim_y * half[:, 1])[:, None]
+  points[:, 1:, 2] = rim_xz[..., 1]
+  return points
 
 
 def _lerp(bounds: Range, u: float) -> float:

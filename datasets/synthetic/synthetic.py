@@ -53,7 +53,9 @@ class SyntheticScenes(tfds.core.GeneratorBasedBuilder):
   VERSION = tfds.core.Version('1.1.0')
   RELEASE_NOTES = {
       '1.0.0': 'Initial release.',
-      '1.1.0': 'Adds the instance map, objects/is_crowd and has_instances.',
+      '1.1.0': 'Adds the instance map, objects/is_crowd and has_instances; '
+               'rim keypoints fixed in the world (far/near, left/right), '
+               'not in the object frame, so the image determines them.',
   }
   BUILDER_CONFIGS = [
       SyntheticScenesConfig(name=name, domain=name,

@@ -70,7 +70,7 @@ class Task(base.Task):
     subpixel_loss = objects.masked_l1(
         objects.gather(outputs['keypoint_subpixel'], cells), points - cells, labelled)
     loss = (centre_loss + offset_loss + keypoint_heatmap_loss + subpixel_loss
-            + self.config.get('regression_weight', 0.1) * regression_loss)
+            + self.config.get('regression_weight', 1.0) * regression_loss)
     return loss, {'centre_loss': centre_loss, 'regression_loss': regression_loss,
                   'keypoint_heatmap_loss': keypoint_heatmap_loss}
 
