@@ -118,3 +118,23 @@ def test_transfer_uncovered_names_raise(source_run, tmp_path, synthetic_data_dir
 def test_transfer_from_a_missing_checkpoint_raises(tmp_path, synthetic_data_dir):
   with pytest.raises(UserError, match='does not exist'):
     _train(_transfer_config(tmp_path / 'nowhere'), tmp_path / 'target', synthetic_data_dir)
+
+
+@pytest.mark.parametrize('task', ['segmentation', 'depth', 'detection', 'keypoints'])
+def test_evaluation_writes_prediction_panels(task, tmp_path, synthetic_data_dir):
+  import glob  # pylint: disable=g-import-not-at-top
+  import PIL.Image  # pylint: disable=g-import-not-at-top
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  config = _tiny_stage(task=task)
+  config.visualize.num_images, config.visualize.png = 2, True
+  result = _train(config, tmp_path, synthetic_data_dir)
+  assert result['metrics']
+  pngs = sorted(glob.glob(str(tmp_path / 'visualizations' / 'step_2' / '*.png')))
+  assert len(pngs) == 2
+  panel = np.asarray(PIL.Image.open(pngs[0]))
+  panels = 3 if task == 'depth' else 2  # (image,) prediction, ground truth.
+  assert panel.shape[1] == panels * 64 + (panels - 1) * 4 and panel.shape[0] > 64
+  tags = {value.tag for path in glob.glob(str(tmp_path / 'events.out.tfevents.*'))
+          for event in tf.compat.v1.train.summary_iterator(path)
+          for value in event.summary.value}
+  assert 'eval/examples' in tags
