@@ -5,6 +5,11 @@ For every task: one stage on `synthetic_sunny` evaluated at initialisation
 trained run. Usage (about 10 minutes on 2 CPU cores):
 
   python bench/bench_tasks.py [--steps 400] [--tasks segmentation,depth,detection,keypoints]
+
+Measured 2026-11-26 (400 steps, shared 2-core CPU; metric untrained -> trained):
+segmentation mIoU 0.0087 -> 0.9706, depth AbsRel 0.7387 -> 0.0716, detection
+COCO AP 0.0000 -> 0.5233 (AP50 0.844), keypoints OKS AP 0.0000 -> 0.3117
+(AP50 0.599).
 """
 
 import argparse

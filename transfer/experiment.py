@@ -78,7 +78,7 @@ def preflight(config, workdir):
 
 def _describe(stage):
   return {'dataset': stage.dataset.name, 'domain': stage.dataset.domain,
-          'task': stage.task.annotation}
+          'task': stage.config.task.name}
 
 
 def run(config, workdir: str) -> dict:

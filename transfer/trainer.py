@@ -94,7 +94,7 @@ def _eval_step(state, batch, *, stage):
   return stage.task.eval_stats(_predict(state, batch, stage=stage), batch)
 
 
-def _initialise(stage, state, workdir):
+def _initialise(stage, state):
   """Applies config.init to a freshly initialised state; returns (state, report)."""
   init = stage.config.init
   where = f'{stage.where}.init'
@@ -152,7 +152,11 @@ def _write_panels(writer, workdir, step, panels, png: bool):
 
 def train_and_evaluate(config, workdir: str, where: str = 'config',
                        data_dir: str | None = None) -> dict:
-  """Trains one stage in `workdir`; returns its final evaluation metrics."""
+  """Trains one stage in `workdir`; returns its final evaluation metrics.
+
+  With `config.steps = 0` it only evaluates the initialisation (an untrained
+  baseline: bench/bench_tasks.py).
+  """
   stage = build_stage(config, where)
   dataset = stage.dataset
   data_cfg = config.input
@@ -191,7 +195,7 @@ def train_and_evaluate(config, workdir: str, where: str = 'config',
     logging.info('Resumed from %s at step %d.', ckpt.directory, int(state['step']))
   else:
     state = jax.jit(init_fn, out_shardings=state_sharding)(rng)
-    state, report = _initialise(stage, state, workdir)
+    state, report = _initialise(stage, state)
     logging.info('Parameters:\n%s', parameter_overview.get_parameter_overview(state['params']))
 
   train_step = jax.jit(
