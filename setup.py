@@ -35,9 +35,13 @@ setuptools.setup(
         'pillow==13.0.0',
         'scipy==1.17.1',
         'h5py==3.14.0',
+        'safetensors==0.8.0',  # reads converted-from weights without torch.
     ],
     extras_require={
         # pycocotools is the reference the COCO evaluator is tested against.
         'test': ['pytest==9.0.3', 'pycocotools==2.0.11'],
+        # Weight conversion from PyTorch checkpoints, and the equivalence
+        # tests against timm / torchvision (CI installs it).
+        'convert': ['torch==2.14.1', 'torchvision==0.29.1', 'timm==1.0.31'],
     },
 )

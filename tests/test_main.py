@@ -112,7 +112,7 @@ def test_incompatible_source_checkpoint_fails_and_keeps_it(demo_run, tmp_path,
               f'--config.data_dir={synthetic_data_dir}', "--config.stages=('target', 'baseline')",
               "--config.compare.source=target",
               f'--config.target.init.checkpoint={source_ckpt}',
-              '--config.target.model.backbone_kwargs.width=16')
+              '--config.target.model.convnet.width=16')
   _assert_clean_failure(run, tmp_path, '85 shape mismatch',
                         'params/backbone/fuse0/kernel: source (1, 1, 8, 8), target (1, 1, 16, 16)',
                         'where: config.target.init')

@@ -4,9 +4,10 @@ A stage's checkpoints live in `<stage workdir>/checkpoints/<step>/state`,
 holding {'step', 'params', 'batch_stats', 'opt_state'}.
 
 Transfer (`restore_subset`): every parameter and batch statistic of the new
-model must match exactly one kind of rule: a `load` regex (then the source
-must hold an array of that name and shape) or a `reinit` regex (keeps its
-fresh initialisation). Anything else is an error listing the offending names.
+model must match a `reinit` regex (keeps its fresh initialisation; this wins
+where both kinds match, so a reinit rule can carve an exception out of a
+broad load rule) or a `load` regex (then the source must hold an array of
+that name and shape). Anything else is an error listing the offending names.
 Only the loaded arrays are read, straight into the target's shardings.
 """
 
@@ -78,7 +79,9 @@ def restore_subset(directory: str, state: dict, load: tuple[str, ...],
   reinit_res = [re.compile(r) for r in reinit]
   loaded, fresh, missing, mismatched, uncovered = {}, {}, [], [], []
   for name, array in target.items():
-    if any(r.fullmatch(name) for r in load_res):
+    if any(r.fullmatch(name) for r in reinit_res):
+      fresh[name] = array
+    elif any(r.fullmatch(name) for r in load_res):
       if name not in source:
         missing.append(name)
       elif tuple(source[name].shape) != tuple(array.shape):
@@ -86,8 +89,6 @@ def restore_subset(directory: str, state: dict, load: tuple[str, ...],
                           f'target {tuple(array.shape)}')
       else:
         loaded[name] = array
-    elif any(r.fullmatch(name) for r in reinit_res):
-      fresh[name] = array
     else:
       uncovered.append(name)
   def listed(names):

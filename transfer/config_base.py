@@ -43,8 +43,7 @@ def init(kind: str = 'scratch', source_stage: str | None = None) -> ml_collectio
 
 def stage(dataset: str, task_config: ml_collections.ConfigDict, *, steps: int,
           size=(128, 128), batch_size: int = 16, learning_rate: float = 2e-3,
-          train_examples: int | None = None, init_config=None,
-          backbone_kwargs=None) -> ml_collections.ConfigDict:
+          train_examples: int | None = None, init_config=None) -> ml_collections.ConfigDict:
   """One training run: dataset, task, model, input, optimiser and schedule."""
   return ml_collections.ConfigDict(dict(
       dataset=dataset,
@@ -52,8 +51,14 @@ def stage(dataset: str, task_config: ml_collections.ConfigDict, *, steps: int,
       init=init_config or init(),
       # First N examples of the train split (a small target set); None = all.
       train_examples=config_dict.placeholder(int) if train_examples is None else train_examples,
-      model=dict(backbone='convnet',
-                 backbone_kwargs=backbone_kwargs or dict(width=32, blocks_per_stage=(1, 1, 1, 1))),
+      # `backbone` names a module of transfer/models; its settings are the
+      # section of that name (--config.source.model.backbone=hrnet
+      # --config.source.model.hrnet.width=18). dtype: computation in
+      # 'float32' or 'bfloat16' (parameters stay float32).
+      model=dict(backbone='convnet', dtype='float32',
+                 convnet=dict(width=32, blocks_per_stage=(1, 1, 1, 1)),
+                 hrnet=dict(width=48),
+                 resnet=dict(depth=50, width=64, output_features=256)),
       input=dict(size=size, eval_size=config_dict.placeholder(tuple), batch_size=batch_size,
                  eval_batch_size=32, scale_range=(0.75, 1.5),
                  # Objects per example after padding; more are dropped.
@@ -101,7 +106,8 @@ def smoke(config: ml_collections.ConfigDict, steps: int = 2) -> ml_collections.C
     s.steps, s.log_every, s.eval_every, s.checkpoint_every = steps, 1, steps, steps
     s.input.batch_size, s.input.eval_batch_size = 8, 8
     s.input.size = (64, 64)
-    s.model.backbone_kwargs = dict(width=8, blocks_per_stage=(1, 1, 1, 1))
+    s.model.convnet.width, s.model.hrnet.width = 8, 4
+    s.model.resnet.update(depth=18, width=8, output_features=16)
     s.task.head_features = 8
     s.visualize.num_images = 2
   return config

@@ -56,11 +56,16 @@ def preflight(config, workdir):
   for name, stage_config in stages.items():
     where = f'config.{name}'
     init = stage_config.init
+    convert = ('convert ImageNet weights once with `python -m transfer.tools.convert_torch '
+               '--arch hrnet_w48 --src FILE --out DIR` and set init.checkpoint=DIR/checkpoints')
+    if init.kind == 'ilsvrc' and not init.checkpoint:
+      raise UserError('init.kind=ilsvrc needs a converted ImageNet checkpoint.',
+                      where=f'{where}.init.checkpoint', fix=convert + '.')
     if init.checkpoint and not os.path.isdir(init.checkpoint):
       raise UserError(f'Checkpoint directory {init.checkpoint} does not exist.',
                       where=f'{where}.init.checkpoint',
-                      fix='point it at the checkpoints/ folder of a finished stage '
-                      '(or a converted ILSVRC checkpoint).')
+                      fix=(convert if init.kind == 'ilsvrc' else
+                           'point it at the checkpoints/ folder of a finished stage') + '.')
     if init.kind == 'transfer' and not init.checkpoint:
       order = list(stages)
       if init.source_stage not in stages or order.index(init.source_stage) >= order.index(name):

@@ -49,8 +49,13 @@ def build_stage(config, where: str = 'config') -> Stage:
   dataset = catalog.get(config.dataset, where=f'{where}.dataset')
   task = tasks.get_task(config.task, dataset, where=f'{where}.task.name')
   backbone_cls = models.get_backbone(config.model.backbone, f'{where}.model.backbone')
-  backbone = backbone_cls(**config.model.get('backbone_kwargs', {}))
-  return Stage(config, dataset, task, DenseModel(backbone, task.head()), where)
+  dtype = config.model.get('dtype', 'float32')
+  if dtype not in ('float32', 'bfloat16'):
+    raise UserError(f'Unknown model.dtype {dtype!r}.', where=f'{where}.model.dtype',
+                    fix="use 'float32' or 'bfloat16' (parameters stay float32).")
+  backbone = backbone_cls(**config.model.get(config.model.backbone, {}), dtype=jnp.dtype(dtype))
+  head = task.head().clone(dtype=jnp.dtype(dtype))
+  return Stage(config, dataset, task, DenseModel(backbone, head), where)
 
 
 def _example_batch(stage, batch_size):
@@ -105,8 +110,12 @@ def _initialise(stage, state):
       raise UserError(
           f'init.kind={init.kind!r} needs a checkpoint directory.', where=where,
           fix='set init.checkpoint (an experiment sets it from init.source_stage).')
+    reinit = tuple(init.reinit)
+    if init.kind == 'ilsvrc':  # Backbone layers ImageNet models do not have.
+      reinit += tuple(f'(params|batch_stats)/backbone/{name}(/.*)?'
+                      for name in models.new_layers(stage.config.model.backbone))
     state, report = checkpoints.restore_subset(
-        init.checkpoint, state, tuple(init.load), tuple(init.reinit), where)
+        init.checkpoint, state, tuple(init.load), reinit, where)
     return state, dict(report, init=init.kind)
   raise UserError(f'Unknown init.kind {init.kind!r}.', where=where,
                   fix="use 'scratch', 'transfer' or 'ilsvrc'.")

@@ -5,6 +5,7 @@ upsampled to 1/4 of the input and concatenated, like HRNetV2's representation,
 so dense heads see one feature map at 1/4 resolution.
 """
 
+import functools
 from typing import Sequence
 
 import flax.linen as nn
@@ -12,24 +13,26 @@ import jax
 import jax.numpy as jnp
 
 
-def _norm(train: bool, name: str | None = None):
-  return nn.BatchNorm(use_running_average=not train, momentum=0.9, name=name)
+def _norm(train: bool, dtype, name: str | None = None):
+  return nn.BatchNorm(use_running_average=not train, momentum=0.9, dtype=dtype,
+                      name=name)
 
 
 class ResidualBlock(nn.Module):
   features: int
   strides: int = 1
+  dtype: jnp.dtype = jnp.float32
 
   @nn.compact
   def __call__(self, x, train: bool):
-    y = nn.Conv(self.features, (3, 3), self.strides, use_bias=False)(x)
-    y = nn.relu(_norm(train)(y))
-    y = nn.Conv(self.features, (3, 3), use_bias=False)(y)
-    y = _norm(train)(y)
+    conv = functools.partial(nn.Conv, use_bias=False, dtype=self.dtype)
+    y = conv(self.features, (3, 3), self.strides)(x)
+    y = nn.relu(_norm(train, self.dtype)(y))
+    y = conv(self.features, (3, 3))(y)
+    y = _norm(train, self.dtype)(y)
     if x.shape[-1] != self.features or self.strides != 1:
-      x = nn.Conv(self.features, (1, 1), self.strides, use_bias=False,
-                  name='shortcut')(x)
-      x = _norm(train, name='shortcut_norm')(x)
+      x = conv(self.features, (1, 1), self.strides, name='shortcut')(x)
+      x = _norm(train, self.dtype, name='shortcut_norm')(x)
     return nn.relu(x + y)
 
 
@@ -37,23 +40,25 @@ class Backbone(nn.Module):
   """Input: normalised float image [B, H, W, 3]; output [B, H/4, W/4, C]."""
   width: int = 32
   blocks_per_stage: Sequence[int] = (1, 1, 1, 1)
+  dtype: jnp.dtype = jnp.float32  # computation; parameters stay float32.
 
   @nn.compact
   def __call__(self, x, train: bool = False):
-    x = nn.Conv(self.width, (3, 3), 2, use_bias=False, name='stem_conv1')(x)
-    x = nn.relu(_norm(train, 'stem_norm1')(x))
-    x = nn.Conv(self.width, (3, 3), 2, use_bias=False, name='stem_conv2')(x)
-    x = nn.relu(_norm(train, 'stem_norm2')(x))
+    conv = functools.partial(nn.Conv, use_bias=False, dtype=self.dtype)
+    x = conv(self.width, (3, 3), 2, name='stem_conv1')(x)
+    x = nn.relu(_norm(train, self.dtype, 'stem_norm1')(x))
+    x = conv(self.width, (3, 3), 2, name='stem_conv2')(x)
+    x = nn.relu(_norm(train, self.dtype, 'stem_norm2')(x))
     quarter = x.shape[1:3]
     outputs = []
     for stage, num_blocks in enumerate(self.blocks_per_stage):
       features = self.width * 2**stage
       for block in range(num_blocks):
         strides = 2 if stage > 0 and block == 0 else 1
-        x = ResidualBlock(features, strides, name=f'stage{stage}_block{block}')(
-            x, train)
-      y = nn.Conv(self.width, (1, 1), use_bias=False, name=f'fuse{stage}')(x)
-      y = nn.relu(_norm(train, f'fuse_norm{stage}')(y))
+        x = ResidualBlock(features, strides, self.dtype,
+                          name=f'stage{stage}_block{block}')(x, train)
+      y = conv(self.width, (1, 1), name=f'fuse{stage}')(x)
+      y = nn.relu(_norm(train, self.dtype, f'fuse_norm{stage}')(y))
       outputs.append(jax.image.resize(
           y, (y.shape[0], *quarter, y.shape[-1]), 'bilinear'))
     return jnp.concatenate(outputs, axis=-1)

@@ -97,23 +97,27 @@ class ConvHead(nn.Module):
   outputs: int
   features: int = 64
   bias_init: float = 0.0
+  dtype: jnp.dtype = jnp.float32  # computation; outputs are float32.
 
   @nn.compact
   def __call__(self, x, train: bool = False):
-    x = nn.Conv(self.features, (3, 3), use_bias=False)(x)
-    x = nn.relu(nn.BatchNorm(use_running_average=not train, momentum=0.9)(x))
-    return nn.Conv(self.outputs, (1, 1),
-                   bias_init=nn.initializers.constant(self.bias_init))(x)
+    x = nn.Conv(self.features, (3, 3), use_bias=False, dtype=self.dtype)(x)
+    x = nn.relu(nn.BatchNorm(use_running_average=not train, momentum=0.9,
+                             dtype=self.dtype)(x))
+    x = nn.Conv(self.outputs, (1, 1), dtype=self.dtype,
+                bias_init=nn.initializers.constant(self.bias_init))(x)
+    return x.astype(jnp.float32)
 
 
 class ConvHeads(nn.Module):
   """Several ConvHeads on the same features: {name: (channels, bias_init)}."""
   outputs: dict[str, tuple[int, float]]
   features: int = 64
+  dtype: jnp.dtype = jnp.float32
 
   @nn.compact
   def __call__(self, x, train: bool = False):
-    return {name: ConvHead(channels, self.features, bias, name=name)(x, train)
+    return {name: ConvHead(channels, self.features, bias, self.dtype, name=name)(x, train)
             for name, (channels, bias) in self.outputs.items()}
 
 
