@@ -83,6 +83,10 @@ def experiment(name: str, source, target, baseline) -> ml_collections.ConfigDict
   config.name = name
   config.data_dir = config_dict.placeholder(str)  # TFDS data dir; None = TFDS default.
   config.stages = ('source', 'target', 'baseline')
+  # One model section for all stages (shared, not copied): the target needs
+  # the source's backbone and the baseline must match it for a fair
+  # comparison, so `--config.source.model.backbone=hrnet` changes all three.
+  target.model = baseline.model = source.model
   config.source = source
   config.target = target
   config.baseline = baseline
