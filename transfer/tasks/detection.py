@@ -15,14 +15,9 @@ from transfer import visualize
 from transfer.tasks import base, objects
 
 
-class Task(base.Task):
+class Task(objects.Task):
   annotation = 'boxes'
   metric = 'ap'
-  higher_is_better = True
-
-  @property
-  def num_classes(self) -> int:
-    return len(self.dataset.object_classes)
 
   def head(self):
     return base.ConvHeads(
@@ -33,12 +28,10 @@ class Task(base.Task):
   def loss(self, outputs, batch):
     grid = objects.grid_hw(outputs)
     targets = objects.object_targets(batch, grid, self.num_classes)
-    heatmap = objects.class_heatmap(targets, batch['labels'], self.num_classes, grid)
-    heatmap_loss = objects.focal_loss(outputs['heatmap'], heatmap)
+    heatmap_loss, offset_loss = objects.centre_losses(outputs, batch, targets,
+                                                      self.num_classes, grid)
     size_loss = objects.masked_l1(objects.gather(outputs['size'], targets['cell']),
                                   jnp.log(targets['size']), targets['valid'])
-    offset_loss = objects.masked_l1(objects.gather(outputs['offset'], targets['cell']),
-                                    targets['offset'], targets['valid'])
     loss = (heatmap_loss + self.config.get('size_weight', 1.0) * size_loss
             + offset_loss)
     return loss, {'heatmap_loss': heatmap_loss, 'size_loss': size_loss,
@@ -62,7 +55,7 @@ class Task(base.Task):
   def visualize(self, image, predictions, batch):
     scale = np.array(image.shape[:2] * 2)
     shown = predictions['scores'] >= self.config.get('visualize_threshold', 0.3)
-    valid = objects.known_objects(batch['labels'], batch['objects_valid'], self.num_classes)
+    valid = self.known(batch)
     names = self.dataset.object_classes
     return visualize.side_by_side(
         [visualize.draw_boxes(image, predictions['boxes'][shown] * scale,

@@ -23,17 +23,12 @@ from transfer import visualize
 from transfer.tasks import base, objects
 
 
-class Task(base.Task):
+class Task(objects.Task):
   annotation = 'keypoints'
-  higher_is_better = True
 
   def __init__(self, config, dataset):
     super().__init__(config, dataset)
     self.metric = 'pck' if dataset.single_instance else 'ap'
-
-  @property
-  def num_classes(self) -> int:
-    return len(self.dataset.object_classes)
 
   @property
   def num_keypoints(self) -> int:
@@ -50,11 +45,8 @@ class Task(base.Task):
   def loss(self, outputs, batch):
     grid = objects.grid_hw(outputs)
     targets = objects.object_targets(batch, grid, self.num_classes)
-    centre_loss = objects.focal_loss(
-        outputs['heatmap'],
-        objects.class_heatmap(targets, batch['labels'], self.num_classes, grid))
-    offset_loss = objects.masked_l1(objects.gather(outputs['offset'], targets['cell']),
-                                    targets['offset'], targets['valid'])
+    centre_loss, offset_loss = objects.centre_losses(outputs, batch, targets,
+                                                     self.num_classes, grid)
     # Keypoints in grid units; labelled = visibility 1 or 2 of a training object.
     points = batch['keypoints'][..., :2] * jnp.array(grid, jnp.float32)
     labelled = (batch['keypoints'][..., 2] > 0) & targets['valid'][..., None]
@@ -124,7 +116,7 @@ class Task(base.Task):
     skeleton = self.dataset.keypoint_skeleton
     # Pixel centres sit at (index + 0.5) in normalised-times-size units.
     pixels = lambda k: k * to_pixels - np.array([0.5, 0.5, 0.0])
-    valid = objects.known_objects(batch['labels'], batch['objects_valid'], self.num_classes)
+    valid = self.known(batch)
     return visualize.side_by_side(
         [visualize.draw_keypoints(image, pixels(predictions['keypoints'][shown]),
                                   skeleton, threshold=-1.0),

@@ -53,6 +53,14 @@ def object_targets(batch, grid, num_classes):
           'sigma': jnp.maximum(size * SIGMA_PER_SIZE, MIN_SIGMA)}
 
 
+def centre_losses(outputs, batch, targets, num_classes, grid):
+  """Focal loss of the centre heatmap and L1 of the centres' sub-cell offsets."""
+  heatmap = class_heatmap(targets, batch['labels'], num_classes, grid)
+  return (focal_loss(outputs['heatmap'], heatmap),
+          masked_l1(gather(outputs['offset'], targets['cell']), targets['offset'],
+                    targets['valid']))
+
+
 def gaussians(cells, sigmas, grid):
   """exp(-d^2 / 2 sigma^2) around integer `cells` [..., 2]: [..., h, w], 1 at the cell."""
   dy = jnp.arange(grid[0]) - cells[..., :1]
@@ -112,6 +120,19 @@ def top_peaks(heat, k):
   scores, index = jax.lax.top_k(heat.reshape(heat.shape[0], -1), k)
   cells = jnp.stack([index // (w * c), (index // c) % w], axis=-1)
   return scores, cells, index % c
+
+
+class Task(base.Task):
+  """An object task: classes are the dataset's object classes."""
+  higher_is_better = True
+
+  @property
+  def num_classes(self) -> int:
+    return len(self.dataset.object_classes)
+
+  def known(self, batch):
+    """Which objects of a (host) batch are valid and of a known class."""
+    return known_objects(batch['labels'], batch['objects_valid'], self.num_classes)
 
 
 GT_KEYS = ('boxes', 'labels', 'is_crowd', 'areas', 'objects_valid', 'image_hw')
