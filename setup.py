@@ -6,7 +6,7 @@ import setuptools
 # of that name would shadow Hugging Face `datasets`; they install as
 # `transfer_datasets` instead (the folder has no __init__.py on purpose).
 _DATASET_PACKAGES = setuptools.find_namespace_packages(
-    where='.', include=['datasets', 'datasets.*'])
+    where='.', include=['datasets', 'datasets.*'], exclude=['*.dummy_data', '*.dummy_data.*'])
 
 setuptools.setup(
     name='transfer',
@@ -36,10 +36,13 @@ setuptools.setup(
         'scipy==1.17.1',
         'h5py==3.14.0',
         'safetensors==0.8.0',  # reads converted-from weights without torch.
+        # COCO's RLE and polygon masks in the builders; the reference the
+        # COCO evaluator is tested against.
+        'pycocotools==2.0.11',
     ],
     extras_require={
-        # pycocotools is the reference the COCO evaluator is tested against.
-        'test': ['pytest==9.0.3', 'pycocotools==2.0.11'],
+        # dill: tfds.testing.DatasetBuilderTestCase imports it.
+        'test': ['pytest==9.0.3', 'dill==0.4.1'],
         # Weight conversion from PyTorch checkpoints, and the equivalence
         # tests against timm / torchvision (CI installs it).
         'convert': ['torch==2.14.1', 'torchvision==0.29.1', 'timm==1.0.31'],

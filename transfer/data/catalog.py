@@ -1,12 +1,20 @@
 """The catalogue of datasets a config may name.
 
-Every dataset is registered here with the facts an experiment needs (domain,
-tasks, classes, ignore label, crop size) and the TFDS builder that reads it.
-Adding a dataset = one builder module in `datasets/` plus one `register(...)`.
+Every dataset has a package in `datasets/` (installed as
+`transfer_datasets.<package>`) whose `__init__.py` lists its entries as
+`INFOS = (DatasetInfo(...), ...)`: the facts an experiment needs (domain,
+tasks, classes, ignore label, crop size, keypoint conventions) and the TFDS
+builder that reads it. The packages are found on first use, so adding a
+dataset is one new folder; nothing here changes.
+
+`python -m transfer.data.catalog [--data_dir=DIR]` prints one row per
+dataset and whether it is prepared under DIR (with its split sizes).
 """
 
 import dataclasses
 import importlib
+import pkgutil
+import sys
 
 from transfer.errors import UserError
 
@@ -28,6 +36,7 @@ class DatasetInfo:
   keypoint_skeleton: tuple[tuple[int, int], ...] = ()  # pairs drawn as lines
   oks_sigmas: tuple[float, ...] = ()         # per keypoint, for OKS AP
   single_instance: bool = False  # one keypoint instance per image: PCK too
+  description: str = ''     # one line: what the images and labels are
   generated: bool = False   # built offline on first use (no download needed)
   train_split: str = 'train'
   eval_split: str = 'validation'
@@ -42,23 +51,43 @@ class DatasetInfo:
 
 
 _CATALOG: dict[str, DatasetInfo] = {}
+_DISCOVERED = False
 
 
 def register(info: DatasetInfo) -> DatasetInfo:
+  if _CATALOG.get(info.name, info) != info:
+    raise ValueError(f'Dataset {info.name!r} is registered twice, differently.')
   _CATALOG[info.name] = info
   return info
 
 
+def _discover():
+  """Registers the INFOS of every package in `transfer_datasets`."""
+  global _DISCOVERED
+  if _DISCOVERED:
+    return
+  _DISCOVERED = True
+  import transfer_datasets  # pylint: disable=g-import-not-at-top
+  for module in sorted(pkgutil.iter_modules(transfer_datasets.__path__), key=lambda m: m.name):
+    if module.ispkg:
+      package = importlib.import_module(f'transfer_datasets.{module.name}')
+      for info in getattr(package, 'INFOS', ()):
+        register(info)
+
+
 def get(name: str, where: str = 'config') -> DatasetInfo:
+  _discover()
   if name not in _CATALOG:
     raise UserError(
         f'Unknown dataset {name!r}.', where=where,
         fix=f'use one of: {", ".join(sorted(_CATALOG))} '
-        '(or register a new one in transfer/data/catalog.py).')
+        '(`python -m transfer.data.catalog` lists them; a new dataset is a '
+        'package in datasets/ with INFOS in its __init__.py).')
   return _CATALOG[name]
 
 
 def names() -> list[str]:
+  _discover()
   return sorted(_CATALOG)
 
 
@@ -67,60 +96,45 @@ def import_builder(info: DatasetInfo):
   return importlib.import_module(info.builder_module)
 
 
-def _register_synthetic():
-  from transfer_datasets.synthetic import render  # numpy only, cheap.
-  for domain in render.DOMAINS:
-    register(DatasetInfo(
-        name=f'synthetic_{domain}',
-        tfds_name=f'synthetic_scenes/{domain}',
-        builder_module='transfer_datasets.synthetic.synthetic',
-        domain=f'synthetic-{domain}',
-        tasks=('segmentation', 'depth', 'boxes', 'keypoints'),
-        class_names=render.CLASS_NAMES,
-        ignore_label=render.IGNORE_LABEL,
-        crop_size=(128, 128),
-        num_keypoints=len(render.KEYPOINT_NAMES),
-        keypoint_flip_map=tuple(render.KEYPOINT_FLIP_MAP),
-        # The top joined to each rim point, and the rim as a ring.
-        keypoint_skeleton=((0, 1), (0, 2), (0, 3), (0, 4),
-                           (1, 2), (2, 4), (4, 3), (3, 1)),
-        # Sharp geometric points: about COCO's eyes and ears (0.025-0.035)
-        # would be too strict for 1/4-resolution heads on 128x128 images;
-        # 0.07 is near COCO's mean sigma.
-        oks_sigmas=(0.07,) * len(render.KEYPOINT_NAMES),
-        generated=True))
+def split_sizes(info: DatasetInfo, data_dir: str | None) -> dict[str, int] | None:
+  """{split: examples} if `info` is prepared under `data_dir`, else None."""
+  import tensorflow_datasets as tfds  # pylint: disable=g-import-not-at-top
+  import_builder(info)
+  builder = tfds.builder(info.tfds_name, data_dir=data_dir)
+  if not builder.is_prepared():
+    return None
+  return {name: split.num_examples for name, split in builder.info.splits.items()}
 
 
-_register_synthetic()
+def table(data_dir: str | None) -> str:
+  """One row per dataset: name, domain, tasks, classes, prepared splits."""
+  rows = [('name', 'domain', 'tasks', 'classes', 'prepared')]
+  for name in names():
+    info = _CATALOG[name]
+    sizes = split_sizes(info, data_dir)
+    prepared = ('no' if sizes is None else
+                ', '.join(f'{split} {n}' for split, n in sorted(sizes.items())))
+    classes = str(info.num_classes)
+    if info.object_class_names and info.object_class_names != info.class_names:
+      classes += f' / {len(info.object_class_names)} objects'
+    if info.num_keypoints:
+      classes += f' / {info.num_keypoints} keypoints'
+    rows.append((name, info.domain, ','.join(info.tasks), classes, prepared))
+  widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+  return '\n'.join('  '.join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip()
+                   for row in rows)
 
-# ADE20K's 150 scene-parsing classes; label value v in the PNGs is class v-1.
-ADE20K_CLASS_NAMES = (
-    'wall', 'building', 'sky', 'floor', 'tree', 'ceiling', 'road', 'bed', 'windowpane',
-    'grass', 'cabinet', 'sidewalk', 'person', 'earth', 'door', 'table', 'mountain', 'plant',
-    'curtain', 'chair', 'car', 'water', 'painting', 'sofa', 'shelf', 'house', 'sea', 'mirror',
-    'rug', 'field', 'armchair', 'seat', 'fence', 'desk', 'rock', 'wardrobe', 'lamp',
-    'bathtub', 'railing', 'cushion', 'base', 'box', 'column', 'signboard',
-    'chest of drawers', 'counter', 'sand', 'sink', 'skyscraper', 'fireplace',
-    'refrigerator', 'grandstand', 'path', 'stairs', 'runway', 'case', 'pool table',
-    'pillow', 'screen door', 'stairway', 'river', 'bridge', 'bookcase', 'blind',
-    'coffee table', 'toilet', 'flower', 'book', 'hill', 'bench', 'countertop', 'stove',
-    'palm', 'kitchen island', 'computer', 'swivel chair', 'boat', 'bar', 'arcade machine',
-    'hovel', 'bus', 'towel', 'light', 'truck', 'tower', 'chandelier', 'awning',
-    'streetlight', 'booth', 'television receiver', 'airplane', 'dirt track', 'apparel',
-    'pole', 'land', 'bannister', 'escalator', 'ottoman', 'bottle', 'buffet', 'poster',
-    'stage', 'van', 'ship', 'fountain', 'conveyer belt', 'canopy', 'washer', 'plaything',
-    'swimming pool', 'stool', 'barrel', 'basket', 'waterfall', 'tent', 'bag', 'minibike',
-    'cradle', 'oven', 'ball', 'food', 'step', 'tank', 'trade name', 'microwave', 'pot',
-    'animal', 'bicycle', 'lake', 'dishwasher', 'screen', 'blanket', 'sculpture', 'hood',
-    'sconce', 'vase', 'traffic light', 'tray', 'ashcan', 'fan', 'pier', 'crt screen',
-    'plate', 'monitor', 'bulletin board', 'shower', 'radiator', 'glass', 'clock', 'flag')
 
-register(DatasetInfo(
-    name='ade20k', tfds_name='ade20k', builder_module='transfer_datasets.ade20k.ade20k',
-    domain='consumer', tasks=('segmentation',),
-    class_names=ADE20K_CLASS_NAMES,
-    crop_size=(512, 512)))
-register(DatasetInfo(
-    name='nyu_depth_v2', tfds_name='nyu_depth_v2_labeled',
-    builder_module='transfer_datasets.nyu_depth_v2.nyu_depth_v2_labeled',
-    domain='indoor', tasks=('depth',), crop_size=(480, 640)))
+def main(argv=None):
+  import argparse  # pylint: disable=g-import-not-at-top
+  import os  # pylint: disable=g-import-not-at-top
+  parser = argparse.ArgumentParser(description='Lists the datasets configs can name.')
+  parser.add_argument('--data_dir', default=None,
+                      help='TFDS data dir (default: $TFDS_DATA_DIR or ~/tensorflow_datasets)')
+  args = parser.parse_args(argv)
+  os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
+  print(table(args.data_dir))
+
+
+if __name__ == '__main__':
+  sys.exit(main())

@@ -24,7 +24,10 @@ keys, and the input pipeline relies on nothing else:
                                       follows COCO: 0 = not labelled (or
                                       outside the image, coordinates 0),
                                       1 = labelled but occluded, 2 = visible.
-                                      K is fixed per dataset (0 if none).
+                                      K is fixed per dataset; datasets
+                                      without keypoints (K = 0) omit the
+                                      key (TF cannot parse a [N, 0, 3]
+                                      sequence feature).
   objects/is_crowd  bool   [N]        COCO-style crowd regions.
   has_segmentation, has_depth, has_boxes, has_keypoints, has_instances
                     bool   []         which annotations are present in this
@@ -46,6 +49,13 @@ FLAGS = tuple(f'has_{name}' for name in (*ANNOTATIONS, 'instances'))
 
 def example_features(num_keypoints: int) -> tfds.features.FeaturesDict:
   """The TFDS feature spec of the example format (see module docstring)."""
+  objects = {
+      'bbox': tfds.features.Tensor(shape=(4,), dtype=np.float32),
+      'label': tfds.features.Tensor(shape=(), dtype=np.int64),
+      'is_crowd': tfds.features.Tensor(shape=(), dtype=np.bool_),
+  }
+  if num_keypoints:
+    objects['keypoints'] = tfds.features.Tensor(shape=(num_keypoints, 3), dtype=np.float32)
   return tfds.features.FeaturesDict({
       'image': tfds.features.Image(shape=(None, None, 3), dtype=np.uint8),
       'segmentation': tfds.features.Image(
@@ -55,13 +65,7 @@ def example_features(num_keypoints: int) -> tfds.features.FeaturesDict:
           encoding=tfds.features.Encoding.ZLIB),
       'instances': tfds.features.Image(
           shape=(None, None, 1), dtype=np.uint16, encoding_format='png'),
-      'objects': tfds.features.Sequence({
-          'bbox': tfds.features.Tensor(shape=(4,), dtype=np.float32),
-          'label': tfds.features.Tensor(shape=(), dtype=np.int64),
-          'keypoints': tfds.features.Tensor(
-              shape=(num_keypoints, 3), dtype=np.float32),
-          'is_crowd': tfds.features.Tensor(shape=(), dtype=np.bool_),
-      }),
+      'objects': tfds.features.Sequence(objects),
       **{flag: tfds.features.Tensor(shape=(), dtype=np.bool_)
          for flag in FLAGS},
   })
@@ -70,15 +74,17 @@ def example_features(num_keypoints: int) -> tfds.features.FeaturesDict:
 def empty_annotations(height: int, width: int, num_keypoints: int,
                       ignore_label: int) -> dict:
   """Placeholders for annotations an example does not have."""
+  objects = {
+      'bbox': np.zeros((0, 4), np.float32),
+      'label': np.zeros((0,), np.int64),
+      'is_crowd': np.zeros((0,), np.bool_),
+  }
+  if num_keypoints:
+    objects['keypoints'] = np.zeros((0, num_keypoints, 3), np.float32)
   return {
       'segmentation': np.full((height, width, 1), ignore_label, np.uint16),
       'depth': np.zeros((height, width, 1), np.float32),
       'instances': np.zeros((height, width, 1), np.uint16),
-      'objects': {
-          'bbox': np.zeros((0, 4), np.float32),
-          'label': np.zeros((0,), np.int64),
-          'keypoints': np.zeros((0, num_keypoints, 3), np.float32),
-          'is_crowd': np.zeros((0,), np.bool_),
-      },
+      'objects': objects,
       **{flag: False for flag in FLAGS},
   }

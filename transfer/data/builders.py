@@ -1,0 +1,275 @@
+"""What the real-data builders in `datasets/` share.
+
+A builder subclasses `ManualBuilder`, names its catalogue entry (or one per
+config), and yields `example(...)` dicts from files it opens through the
+`read_*` helpers. Those helpers turn a missing or unreadable file into one
+`DatasetFileError` that names the file and repeats the builder's manual
+download steps, so a user with a half-extracted archive knows what to fetch.
+
+Paths are `etils.epath.Path` (not `os`): builders then also read from GCS,
+and TFDS's builder tests can check that no builder touches `os` directly.
+"""
+
+import inspect
+import io
+from typing import Callable, Iterable, Mapping, Sequence
+
+from etils import epath
+import numpy as np
+from PIL import Image
+import tensorflow_datasets as tfds
+
+from transfer.data import catalog
+from transfer.data import features
+from transfer.errors import UserError
+
+# Real aerial tiles (ISPRS, iSAID) exceed PIL's decompression-bomb guard.
+Image.MAX_IMAGE_PIXELS = None
+
+
+class DatasetFileError(UserError):
+  """A file of a manual download is missing or cannot be read."""
+
+  def __init__(self, path, problem: str, instructions: str):
+    super().__init__(
+        f'{path}: {problem}.', where=str(path),
+        fix='check that the download is complete and laid out as these '
+        f'manual download steps say:\n{_dedent(instructions)}')
+
+
+def _dedent(text: str) -> str:
+  return inspect.cleandoc(text or '(none given)')
+
+
+class ManualBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
+  """A builder of the project's example format from a manual download.
+
+  Subclasses set `VERSION`, `MANUAL_DOWNLOAD_INSTRUCTIONS` and either
+  `CATALOG_NAME` (the catalogue entry this builder serves) or, with
+  `BUILDER_CONFIGS`, `CATALOG_NAMES` (config name -> catalogue entry).
+  """
+
+  CATALOG_NAME: str = ''
+  CATALOG_NAMES: Mapping[str, str] = {}
+
+  def __init_subclass__(cls, **kwargs):
+    # TFDS finds a builder's files through importlib.resources, which fails
+    # on the namespace package `transfer_datasets` of an editable install.
+    cls.code_path = epath.Path(inspect.getfile(cls))
+    cls.pkg_dir_path = cls.code_path.parent
+    super().__init_subclass__(**kwargs)
+
+  @property
+  def dataset_info(self) -> catalog.DatasetInfo:
+    """The catalogue entry of this builder (and config)."""
+    if self.CATALOG_NAMES:
+      return catalog.get(self.CATALOG_NAMES[self.builder_config.name])
+    return catalog.get(self.CATALOG_NAME)
+
+  def _info(self) -> tfds.core.DatasetInfo:
+    info = self.dataset_info
+    return self.dataset_info_from_configs(
+        description=inspect.getdoc(type(self)) or '',
+        features=features.example_features(info.num_keypoints),
+        metadata=tfds.core.MetadataDict(
+            catalog_name=info.name, domain=info.domain, tasks=list(info.tasks),
+            class_names=list(info.class_names),
+            object_class_names=list(info.object_classes),
+            ignore_label=info.ignore_label),
+    )
+
+  def manual_path(self, dl_manager, *parts: str, directory: bool = False) -> epath.Path:
+    """`manual_dir/parts...`, which must exist (a directory if `directory`)."""
+    path = epath.Path(dl_manager.manual_dir).joinpath(*parts)
+    if not path.exists() or (directory and not path.is_dir()):
+      raise DatasetFileError(path, 'not found' if not path.exists() else 'not a directory',
+                             self.MANUAL_DOWNLOAD_INSTRUCTIONS)
+    return path
+
+  def example(self, image: np.ndarray, **annotations) -> dict:
+    """`example(...)` with this dataset's ignore label and keypoint count."""
+    info = self.dataset_info
+    return example(image, ignore_label=info.ignore_label,
+                   num_keypoints=info.num_keypoints, **annotations)
+
+  def fail(self, path, problem: str) -> DatasetFileError:
+    """The error to raise for a malformed file (names it, gives the steps)."""
+    return DatasetFileError(path, problem, self.MANUAL_DOWNLOAD_INSTRUCTIONS)
+
+
+# ----------------------------------------------------------------- reading --
+
+def _open(path, instructions: str, reader: Callable):
+  path = epath.Path(path)
+  if not path.exists():
+    raise DatasetFileError(path, 'not found', instructions)
+  try:
+    return reader(path)
+  except Exception as e:  # pylint: disable=broad-except
+    raise DatasetFileError(path, f'cannot be read ({type(e).__name__}: {e})',
+                           instructions) from e
+
+
+def _pil(path: epath.Path) -> Image.Image:
+  image = Image.open(io.BytesIO(path.read_bytes()))
+  image.load()
+  return image
+
+
+def read_bytes(path, instructions: str) -> bytes:
+  return _open(path, instructions, lambda p: p.read_bytes())
+
+
+def read_text(path, instructions: str) -> str:
+  return _open(path, instructions, lambda p: p.read_text())
+
+
+def read_image(path, instructions: str) -> np.ndarray:
+  """An image file as uint8 RGB [H, W, 3] (grey and palette converted)."""
+  return _open(path, instructions,
+               lambda p: np.asarray(_pil(p).convert('RGB'), np.uint8))
+
+
+def read_labels(path, instructions: str) -> np.ndarray:
+  """A single-channel label image (grey, 16-bit, or the indices of a palette
+  PNG, not its colours) as a 2-D integer array."""
+  def read(p):
+    image = _pil(p)
+    if image.mode not in ('L', 'P', 'I', 'I;16', 'I;16B', 'I;16L', '1'):
+      raise ValueError(f'expected a single-channel label image, got mode {image.mode}')
+    return np.asarray(image).astype(np.int32)
+  return _open(path, instructions, read)
+
+
+def read_color_labels(path, colors: Mapping[tuple[int, int, int], int],
+                      ignore_label: int, instructions: str) -> np.ndarray:
+  """An RGB colour-coded label image -> class ids; colours not in `colors`
+  become `ignore_label`."""
+  rgb = read_image(path, instructions).astype(np.int32)
+  return colors_to_ids(rgb, colors, ignore_label)
+
+
+def colors_to_ids(rgb: np.ndarray, colors: Mapping[tuple[int, int, int], int],
+                  ignore_label: int) -> np.ndarray:
+  codes = (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
+  keys = np.array([(r << 16) | (g << 8) | b for r, g, b in colors], np.int64)
+  values = np.array(list(colors.values()), np.int64)
+  order = np.argsort(keys)
+  keys, values = keys[order], values[order]
+  pos = np.clip(np.searchsorted(keys, codes), 0, len(keys) - 1)
+  return np.where(keys[pos] == codes, values[pos], ignore_label).astype(np.int32)
+
+
+def remap(labels: np.ndarray, mapping: Mapping[int, int] | Sequence[int],
+          ignore_label: int) -> np.ndarray:
+  """Maps raw label values to class ids; values without a mapping (and
+  negative ones) become `ignore_label`."""
+  if isinstance(mapping, Mapping):
+    table = np.full(max(max(mapping, default=0), int(labels.max(initial=0))) + 1,
+                    ignore_label, np.int64)
+    for raw, cls in mapping.items():
+      table[raw] = cls
+  else:
+    table = np.asarray(mapping, np.int64)
+    if labels.size and labels.max() >= len(table):
+      table = np.concatenate([table, np.full(labels.max() + 1 - len(table), ignore_label)])
+  out = table[np.clip(labels, 0, None)]
+  return np.where(labels < 0, ignore_label, out).astype(np.int32)
+
+
+# --------------------------------------------------------------- examples --
+
+def example(image: np.ndarray, *, ignore_label: int, num_keypoints: int,
+            segmentation: np.ndarray | None = None,
+            depth: np.ndarray | None = None,
+            instances: np.ndarray | None = None,
+            boxes: np.ndarray | None = None,
+            labels: Iterable[int] | None = None,
+            keypoints: np.ndarray | None = None,
+            is_crowd: Iterable[bool] | None = None) -> dict:
+  """One example in the format of `features.py`, from pixel-unit annotations.
+
+  Args:
+    image: uint8 [H, W, 3].
+    segmentation: [H, W] class ids (ignore label on void).
+    depth: [H, W] metres, 0 = invalid.
+    instances: [H, W], i + 1 on the pixels of object i, 0 elsewhere.
+    boxes: [N, 4] pixel (x0, y0, x1, y1) in continuous coordinates: the
+      image spans [0, W] x [0, H], so pixel column c covers [c, c + 1)
+      (COCO's convention; a box over columns c0..c1 is x0=c0, x1=c1 + 1).
+    labels: [N] object class ids.
+    keypoints: [N, K, 3] (x, y, visibility) with x, y pixel *indices*
+      (COCO's and MPII's convention: the centre of pixel c is c + 0.5 here)
+      and COCO visibility (0 = not labelled, 1 = occluded, 2 = visible).
+    is_crowd: [N]; default all False.
+  """
+  height, width = image.shape[:2]
+  out = features.empty_annotations(height, width, num_keypoints, ignore_label)
+  out['image'] = np.asarray(image, np.uint8)
+  for key, value in (('segmentation', segmentation), ('instances', instances)):
+    if value is not None:
+      _check_hw(key, value, height, width)
+      out[key] = np.asarray(value).astype(np.uint16)[..., None]
+      out[f'has_{key}'] = True
+  if depth is not None:
+    _check_hw('depth', depth, height, width)
+    depth = np.asarray(depth, np.float32)
+    out['depth'] = np.where(np.isfinite(depth) & (depth > 0), depth, 0)[..., None]
+    out['has_depth'] = True
+  if boxes is not None or keypoints is not None:
+    num = len(boxes if boxes is not None else keypoints)
+    objects = out['objects']
+    objects['label'] = np.asarray(list(labels), np.int64).reshape(num)
+    objects['is_crowd'] = (np.zeros(num, np.bool_) if is_crowd is None
+                           else np.asarray(list(is_crowd), np.bool_).reshape(num))
+    scale = np.array([width, height], np.float32)
+    if boxes is not None:
+      b = np.asarray(boxes, np.float32).reshape(num, 4)
+      xy0, xy1 = np.clip(b[:, :2] / scale, 0, 1), np.clip(b[:, 2:] / scale, 0, 1)
+      objects['bbox'] = np.stack([xy0[:, 1], xy0[:, 0], xy1[:, 1], xy1[:, 0]], -1)
+      out['has_boxes'] = True
+    else:
+      objects['bbox'] = np.zeros((num, 4), np.float32)
+    if keypoints is not None:
+      k = np.asarray(keypoints, np.float32).reshape(num, num_keypoints, 3)
+      xy = (k[..., :2] + 0.5) / scale
+      visible = (k[..., 2] > 0) & np.all((xy >= 0) & (xy <= 1), -1)
+      yx = np.where(visible[..., None], xy[..., ::-1], 0)
+      objects['keypoints'] = np.concatenate(
+          [yx, np.where(visible, k[..., 2], 0)[..., None]], -1).astype(np.float32)
+      out['has_keypoints'] = True
+    elif num_keypoints:
+      objects['keypoints'] = np.zeros((num, num_keypoints, 3), np.float32)
+  return out
+
+
+def _check_hw(key, value, height, width):
+  if np.shape(value)[:2] != (height, width):
+    raise ValueError(f'{key} has shape {np.shape(value)}, the image '
+                     f'{(height, width)}.')
+
+
+def boxes_from_instances(instances: np.ndarray, count: int) -> np.ndarray:
+  """Tight pixel boxes (x0, y0, x1, y1) of instance ids 1..count; empty
+  instances get a zero box."""
+  boxes = np.zeros((count, 4), np.float32)
+  for i in range(count):
+    rows, cols = np.nonzero(instances == i + 1)
+    if rows.size:
+      boxes[i] = cols.min(), rows.min(), cols.max() + 1, rows.max() + 1
+  return boxes
+
+
+def tiles(height: int, width: int, size: int, overlap: int) -> list[tuple[int, int, int, int]]:
+  """Windows (y0, x0, y1, x1) of at most `size` x `size`, `overlap` pixels
+  apart from their neighbours, covering the whole image; the last row and
+  column of windows are moved back to end at the border (so they may
+  overlap more), and images smaller than `size` give one window."""
+  def starts(length):
+    if length <= size:
+      return [0]
+    stride = size - overlap
+    out = list(range(0, length - size, stride))
+    return out + [length - size]
+  return [(y, x, min(y + size, height), min(x + size, width))
+          for y in starts(height) for x in starts(width)]
