@@ -1,30 +1,39 @@
-"""ADE20K segmentation source -> NYU Depth v2 depth target (the design's example).
+"""ADE20K segmentation source -> NYU Depth v2 depth target, HRNetV2-W48.
 
-Needs both datasets prepared (see `python -c "import transfer_datasets.ade20k.ade20k"`
-and the MANUAL_DOWNLOAD_INSTRUCTIONS of each builder, or README "Real datasets"):
+The paper's protocol: the source and the baseline start from ILSVRC'12
+weights; the target starts from the source's backbone with a fresh head,
+and the baseline is the same target run from ILSVRC'12 alone. Crops are the
+catalogue's (ADE20K 512x512, NYU 480x640).
 
-  python main.py --config=configs/src_ade_tgt_nyu.py --workdir=/tmp/ade_nyu
+Needs both datasets prepared and converted ImageNet weights (README, "Real
+datasets" and "ImageNet initialisation"):
 
-Source and baseline start from scratch until converted ILSVRC'12 weights are
-available (init.kind='ilsvrc' with init.checkpoint); the paper starts both
-from ImageNet. Expected figures: none measured yet (no data on the dev
-machines); the paper reports positive gains of ADE20K sources on NYU depth.
+  python -m transfer.data.build ade20k --manual_dir=DOWNLOADS/ade20k
+  python -m transfer.data.build nyu_depth_v2 --manual_dir=DOWNLOADS/nyu
+  python -m transfer.tools.convert_torch --arch hrnet_w48 --src hrnetv2_w48_imagenet.pth --out /tmp/w48
+  python main.py --config=configs/src_ade_tgt_nyu.py --workdir=/tmp/ade_nyu \
+      --config.source.init.checkpoint=/tmp/w48/checkpoints \
+      --config.baseline.init.checkpoint=/tmp/w48/checkpoints
+
+`:smoke` runs 2 tiny steps per stage from scratch (tests, mock data).
+Expected figures: none measured yet (no data or accelerator on the dev
+machines); the paper reports gains of ADE20K sources on NYU depth.
 """
 
 from transfer import config_base as base
 
 
 def get_config(arg: str = ''):
-  size = (384, 384)
-  source = base.stage('ade20k', base.task('segmentation'), steps=40_000, size=size,
-                      batch_size=16, learning_rate=1e-3)
-  target = base.stage('nyu_depth_v2', base.task('depth'), steps=8_000, size=size,
-                      batch_size=16, learning_rate=1e-3,
+  source = base.stage('ade20k', base.task('segmentation'), steps=40_000,
+                      batch_size=16, learning_rate=1e-3, init_config=base.init('ilsvrc'))
+  target = base.stage('nyu_depth_v2', base.task('depth'), steps=8_000, batch_size=16,
+                      learning_rate=1e-3,
                       init_config=base.init('transfer', source_stage='source'))
-  baseline = base.stage('nyu_depth_v2', base.task('depth'), steps=8_000, size=size,
-                        batch_size=16, learning_rate=1e-3)
+  baseline = base.stage('nyu_depth_v2', base.task('depth'), steps=8_000, batch_size=16,
+                        learning_rate=1e-3, init_config=base.init('ilsvrc'))
   for stage in (source, target, baseline):
     stage.input.scale_range = (0.5, 2.0)
     stage.eval_every = 2_000
   config = base.experiment('src_ade_tgt_nyu', source, target, baseline)
+  config.source.model.backbone = 'hrnet'
   return base.with_variant(config, arg, 'configs/src_ade_tgt_nyu.py')

@@ -34,7 +34,7 @@ def mock_datasets(num_examples: int = 8):
   """`tfds.testing.mock_data`, plus split sizes the mock cannot report."""
   from transfer.data import pipeline  # pylint: disable=g-import-not-at-top
   with tfds.testing.mock_data(num_examples=num_examples), mock.patch.object(
-      pipeline, 'num_examples', lambda builder, split: num_examples):
+      pipeline, 'num_examples_in', lambda builder, split: num_examples):
     yield
 
 

@@ -1,5 +1,8 @@
 """Input pipeline batches from a tiny synthetic_scenes build and mock data."""
 
+from unittest import mock
+
+import jax
 import numpy as np
 import pytest
 import tensorflow_datasets as tfds
@@ -161,3 +164,26 @@ def test_mock_data_gives_the_right_shapes():
                     (24, 40), keys=keys)
       _check_shapes(_first_batch(_eval(mock, keys=keys)), (24, 40), keys=keys,
                     evaluation=True)
+
+
+def test_subset_indices_are_fixed_and_nested():
+  # Hard-coded: the same subset on every machine and numpy version.
+  assert pipeline.subset_indices(20, 5, seed=0).tolist() == [3, 7, 9, 11, 18]
+  assert pipeline.subset_indices(20, 6, seed=0).tolist() == [3, 7, 8, 9, 11, 18]
+  assert pipeline.subset_indices(20, 5, seed=1).tolist() == [0, 7, 8, 9, 16]
+  assert pipeline.subset_indices(20, None, seed=0).tolist() == list(range(20))
+  assert pipeline.subset_indices(20, 50, seed=0).tolist() == list(range(20))
+
+
+@pytest.mark.parametrize('process_count', [1, 2, 3])
+def test_train_subset_is_the_same_for_any_process_count(builder, process_count):
+  stored = _stored(builder, 'train')
+  expected = sorted(stored[i]['image'].tobytes()
+                    for i in pipeline.subset_indices(len(stored), 3, seed=7))
+  read = []
+  for index in range(process_count):
+    with mock.patch.object(jax, 'process_count', lambda: process_count), \
+         mock.patch.object(jax, 'process_index', lambda: index):
+      ds = pipeline._read_train_split(builder, 'train', 3, subset_seed=7, seed=0)  # pylint: disable=protected-access
+      read += [ex['image'].tobytes() for ex in tfds.as_numpy(ds)]
+  assert sorted(read) == expected

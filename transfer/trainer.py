@@ -58,8 +58,16 @@ def build_stage(config, where: str = 'config') -> Stage:
   return Stage(config, dataset, task, DenseModel(backbone, head), where)
 
 
+def input_size(config, dataset: catalog.DatasetInfo) -> tuple[int, int]:
+  """The training crop: `input.size`, else the dataset's crop size rounded
+  up to a multiple of 32 (so every backbone's strides divide it)."""
+  if config.input.size:
+    return tuple(config.input.size)
+  return tuple(-(-side // 32) * 32 for side in dataset.crop_size)
+
+
 def _example_batch(stage, batch_size):
-  height, width = stage.config.input.size
+  height, width = input_size(stage.config, stage.dataset)
   return jnp.zeros((batch_size, height, width, 3), jnp.uint8)
 
 
@@ -175,8 +183,9 @@ def train_and_evaluate(config, workdir: str, where: str = 'config',
   mesh = sharding.make_mesh()
   batch_sharding = sharding.batch_sharding(mesh)
   keys = stage.task.batch_keys
+  size = input_size(config, dataset)
   eval_data = pipeline.eval_dataset(
-      builder, dataset.eval_split, keys, size=tuple(data_cfg.eval_size or data_cfg.size),
+      builder, dataset.eval_split, keys, size=tuple(data_cfg.eval_size or size),
       batch_size=data_cfg.eval_batch_size, ignore_label=dataset.ignore_label,
       max_objects=data_cfg.max_objects, where=f'{where}.input.eval_batch_size')
 
@@ -232,7 +241,8 @@ def train_and_evaluate(config, workdir: str, where: str = 'config',
   # batches (the tf.data iterator position itself is not checkpointed).
   train_ds = pipeline.train_dataset(
       builder, dataset.train_split, config.get('train_examples'), keys,
-      size=tuple(data_cfg.size), batch_size=data_cfg.batch_size,
+      subset_seed=config.get('train_subset_seed', 0),
+      size=size, batch_size=data_cfg.batch_size,
       scale_range=tuple(data_cfg.scale_range), ignore_label=dataset.ignore_label,
       max_objects=data_cfg.max_objects, keypoint_flip_map=dataset.keypoint_flip_map,
       color_jitter=data_cfg.color_jitter,

@@ -36,7 +36,7 @@ class Ade20k(builders.ManualBuilder):
        <manual_dir>/ADEChallengeData2016/images/validation/ADE_val_00000001.jpg
        <manual_dir>/ADEChallengeData2016/annotations/validation/ADE_val_00000001.png
      (manual_dir defaults to <data_dir>/downloads/manual/).
-  3. tfds build datasets/ade20k/ade20k.py --manual_dir=<manual_dir>
+  3. python -m transfer.data.build ade20k --manual_dir=<manual_dir>
   """
 
   def _split_generators(self, dl_manager):

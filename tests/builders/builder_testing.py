@@ -23,7 +23,8 @@ class BuilderTest(tfds.testing.DatasetBuilderTestCase):
 
   @classmethod
   def examples(cls, split: str, config: str | None = None) -> list[dict]:
-    """The examples of `split` (in key order), built once per config."""
+    """The examples of `split` in their stored (hashed-key) order, built
+    once per config; find an example by its content."""
     return _prepared(cls.DATASET_CLASS, config, str(cls.dummy_data))[split]
 
 

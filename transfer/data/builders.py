@@ -12,7 +12,10 @@ and TFDS's builder tests can check that no builder touches `os` directly.
 
 import inspect
 import io
+import re
 from typing import Callable, Iterable, Mapping, Sequence
+import zipfile
+import zlib
 
 from etils import epath
 import numpy as np
@@ -58,6 +61,15 @@ class ManualBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
     cls.code_path = epath.Path(inspect.getfile(cls))
     cls.pkg_dir_path = cls.code_path.parent
     super().__init_subclass__(**kwargs)
+
+  def _download_and_prepare(self, dl_manager, download_config):
+    try:
+      dl_manager.manual_dir  # pylint: disable=pointless-statement
+    except AssertionError:  # TFDS's check for a missing or empty manual dir.
+      raise DatasetFileError(
+          dl_manager._manual_dir, 'the manual dir does not exist or is empty',  # pylint: disable=protected-access
+          self.MANUAL_DOWNLOAD_INSTRUCTIONS) from None
+    return super()._download_and_prepare(dl_manager, download_config)
 
   @property
   def dataset_info(self) -> catalog.DatasetInfo:
@@ -111,9 +123,26 @@ def _open(path, instructions: str, reader: Callable):
 
 
 def _pil(path: epath.Path) -> Image.Image:
-  image = Image.open(io.BytesIO(path.read_bytes()))
+  return _decode(path.read_bytes())
+
+
+def _decode(data: bytes) -> Image.Image:
+  image = Image.open(io.BytesIO(data))
   image.load()
   return image
+
+
+_LABEL_MODES = ('L', 'P', 'I', 'I;16', 'I;16B', 'I;16L', '1')
+
+
+def _rgb_array(image: Image.Image) -> np.ndarray:
+  return np.asarray(image.convert('RGB'), np.uint8)
+
+
+def _label_array(image: Image.Image) -> np.ndarray:
+  if image.mode not in _LABEL_MODES:
+    raise ValueError(f'expected a single-channel label image, got mode {image.mode}')
+  return np.asarray(image).astype(np.int32)
 
 
 def read_bytes(path, instructions: str) -> bytes:
@@ -126,19 +155,86 @@ def read_text(path, instructions: str) -> str:
 
 def read_image(path, instructions: str) -> np.ndarray:
   """An image file as uint8 RGB [H, W, 3] (grey and palette converted)."""
-  return _open(path, instructions,
-               lambda p: np.asarray(_pil(p).convert('RGB'), np.uint8))
+  return _open(path, instructions, lambda p: _rgb_array(_pil(p)))
 
 
 def read_labels(path, instructions: str) -> np.ndarray:
   """A single-channel label image (grey, 16-bit, or the indices of a palette
   PNG, not its colours) as a 2-D integer array."""
-  def read(p):
-    image = _pil(p)
-    if image.mode not in ('L', 'P', 'I', 'I;16', 'I;16B', 'I;16L', '1'):
-      raise ValueError(f'expected a single-channel label image, got mode {image.mode}')
-    return np.asarray(image).astype(np.int32)
-  return _open(path, instructions, read)
+  return _open(path, instructions, lambda p: _label_array(_pil(p)))
+
+
+class ZipArchive:
+  """A downloaded zip archive, read in place (no extraction).
+
+  Members are found by regular expressions searched in their full names
+  (write them as `(?:^|/)folder/...$` so that an archive that wraps its
+  content in one more folder reads the same). An unreadable archive or
+  member raises `DatasetFileError` naming it (as `archive.zip/member`).
+  """
+
+  def __init__(self, path, instructions: str):
+    self.path = epath.Path(path)
+    self._instructions = instructions
+    self._file = _open(self.path, instructions, lambda p: p.open('rb'))
+    try:
+      self._zip = zipfile.ZipFile(self._file)
+    except (zipfile.BadZipFile, OSError, EOFError) as e:
+      self._file.close()
+      raise DatasetFileError(self.path, f'is not a readable zip archive ({type(e).__name__}: {e})',
+                             instructions) from e
+
+  def __enter__(self):
+    return self
+
+  def __exit__(self, *exc):
+    self._zip.close()
+    self._file.close()
+
+  def names(self) -> list[str]:
+    """The names of the files (not folders) in the archive."""
+    return [name for name in self._zip.namelist() if not name.endswith('/')]
+
+  def index(self, pattern: str) -> dict[tuple[str, ...], str]:
+    """{match groups: member name} of the files whose names match `pattern`."""
+    regex = re.compile(pattern)
+    return {match.groups(): name for name in self.names()
+            if (match := regex.search(name))}
+
+  def member(self, name: str) -> epath.Path:
+    """How errors name a member: the archive path joined with it."""
+    return self.path / name
+
+  def read(self, name: str) -> bytes:
+    try:
+      return self._zip.read(name)
+    except KeyError as e:
+      raise DatasetFileError(self.path, f'has no member {name}', self._instructions) from e
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as e:
+      raise DatasetFileError(self.member(name), f'cannot be read ({type(e).__name__}: {e})',
+                             self._instructions) from e
+
+  def _image(self, name: str, convert):
+    data = self.read(name)
+    try:
+      return convert(_decode(data))
+    except Exception as e:  # pylint: disable=broad-except
+      raise DatasetFileError(self.member(name), f'cannot be read ({type(e).__name__}: {e})',
+                             self._instructions) from e
+
+  def image(self, name: str) -> np.ndarray:
+    """An image member as uint8 RGB [H, W, 3]."""
+    return self._image(name, _rgb_array)
+
+  def labels(self, name: str) -> np.ndarray:
+    """A single-channel label image member (grey, 16-bit or palette indices)."""
+    return self._image(name, _label_array)
+
+  def check_size(self, name: str, labels: np.ndarray, image: np.ndarray):
+    if labels.shape[:2] != image.shape[:2]:
+      raise DatasetFileError(
+          self.member(name), f'is {labels.shape[0]}x{labels.shape[1]} pixels, its image '
+          f'{image.shape[0]}x{image.shape[1]}', self._instructions)
 
 
 def read_color_labels(path, colors: Mapping[tuple[int, int, int], int],

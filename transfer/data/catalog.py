@@ -111,9 +111,13 @@ def table(data_dir: str | None) -> str:
   rows = [('name', 'domain', 'tasks', 'classes', 'prepared')]
   for name in names():
     info = _CATALOG[name]
-    sizes = split_sizes(info, data_dir)
-    prepared = ('no' if sizes is None else
-                ', '.join(f'{split} {n}' for split, n in sorted(sizes.items())))
+    try:
+      sizes = split_sizes(info, data_dir)
+    except Exception as e:  # pylint: disable=broad-except
+      prepared = f'error: {type(e).__name__}: {e}'.splitlines()[0]
+    else:
+      prepared = ('no' if sizes is None else
+                  ', '.join(f'{split} {n}' for split, n in sorted(sizes.items())))
     classes = str(info.num_classes)
     if info.object_class_names and info.object_class_names != info.class_names:
       classes += f' / {len(info.object_class_names)} objects'
@@ -133,6 +137,8 @@ def main(argv=None):
                       help='TFDS data dir (default: $TFDS_DATA_DIR or ~/tensorflow_datasets)')
   args = parser.parse_args(argv)
   os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
+  from absl import logging  # pylint: disable=g-import-not-at-top
+  logging.set_verbosity(logging.ERROR)  # TFDS warns about every unprepared dataset.
   print(table(args.data_dir))
 
 

@@ -31,6 +31,8 @@ and `image_hw` int32 [B, 2], each example's original height and width.
 
 import collections
 import functools
+import hashlib
+import inspect
 import math
 
 import jax
@@ -50,7 +52,7 @@ _OBJECT_KEYS = frozenset({'boxes', 'keypoints'})
 _AUGMENT_ONLY = ('instances', 'has_instances')
 
 
-def num_examples(builder, split: str) -> int | None:
+def num_examples_in(builder, split: str) -> int | None:
   """Examples in `split` (a name or a TFDS slice); None if it is not prepared."""
   try:
     return builder.info.splits[split].num_examples
@@ -63,27 +65,65 @@ def load_builder(info: catalog.DatasetInfo, data_dir: str | None,
   """The dataset's TFDS builder, generated if it is synthetic, else checked."""
   catalog.import_builder(info)
   builder = tfds.builder(info.tfds_name, data_dir=data_dir)
-  if info.generated and any(num_examples(builder, s) is None for s in splits):
+  if info.generated and any(num_examples_in(builder, s) is None for s in splits):
     builder.download_and_prepare()
-  missing = [s for s in splits if num_examples(builder, s) is None]
+  missing = [s for s in splits if num_examples_in(builder, s) is None]
   if missing:
-    instructions = getattr(builder, 'MANUAL_DOWNLOAD_INSTRUCTIONS', '') or ''
+    instructions = inspect.cleandoc(getattr(builder, 'MANUAL_DOWNLOAD_INSTRUCTIONS', '') or '')
     raise UserError(
         f'Dataset {info.name!r} is not prepared (split(s) {missing} not found '
         f'under {builder.data_dir}).',
         where=where,
-        fix=f'download it by hand, then run `tfds build {info.builder_module.replace(".", "/")}.py`'
-        f' or `python -c "import {info.builder_module}; import tensorflow_datasets as tfds; '
-        f'tfds.builder(\'{info.tfds_name}\', data_dir=DATA_DIR).download_and_prepare()"`'
-        f' with the download in the manual dir. Manual download steps:\n'
+        fix=f'download it by hand and build it (with `--data_dir` matching config.data_dir '
+        f'if set); the builder\'s manual download steps:\n'
         f'{instructions.strip()}')
   return builder
 
 
-def _process_split(split: str, num_examples: int | None) -> str:
-  if num_examples:
-    split = f'{split}[:{num_examples}]'
-  return tfds.even_splits(split, n=jax.process_count())[jax.process_index()]
+def subset_indices(total: int, n: int | None, seed: int) -> np.ndarray:
+  """Sorted indices of a fixed-seed subset of `n` of `total` examples (all
+  if `n` is None or >= total).
+
+  Index i is ranked by a hash of (seed, i), not by a random generator, so
+  the subset is the same on every machine, numpy version and process count,
+  and growing `n` only adds examples.
+  """
+  if n is None or n >= total:
+    return np.arange(total)
+  ranks = [hashlib.blake2b(f'{seed}:{i}'.encode(), digest_size=8).digest()
+           for i in range(total)]
+  return np.sort(np.argsort(ranks, kind='stable')[:n])
+
+
+_DENSE = ('image', 'segmentation', 'depth', 'instances')
+
+
+def _read_train_split(builder, split: str, num_examples: int | None, subset_seed: int,
+                      seed: int) -> tf.data.Dataset:
+  """This process's share of `split`, or of its fixed-seed subset of
+  `num_examples` examples (see `subset_indices`).
+
+  For a subset, the split is read once in its stored order with the dense
+  features left encoded; only the chosen examples are decoded.
+  """
+  total = num_examples and num_examples_in(builder, split)
+  if not num_examples or not total or num_examples >= total:
+    share = tfds.even_splits(split, n=jax.process_count())[jax.process_index()]
+    return builder.as_dataset(split=share, shuffle_files=True,
+                              read_config=tfds.ReadConfig(shuffle_seed=seed))
+  chosen = subset_indices(total, num_examples, subset_seed)
+  mine = tf.constant(chosen[jax.process_index()::jax.process_count()], tf.int64)
+  features = builder.info.features
+  encoded = [k for k in _DENSE if k in features]
+  ds = builder.as_dataset(split=split, shuffle_files=False,
+                          decoders={k: tfds.decode.SkipDecoding() for k in encoded})
+
+  def decode(index, example):
+    del index
+    return {**example, **{k: features[k].decode_example(example[k]) for k in encoded}}
+
+  ds = ds.enumerate().filter(lambda index, _: tf.reduce_any(tf.equal(index, mine)))
+  return ds.map(decode, num_parallel_calls=tf.data.AUTOTUNE)
 
 
 def _pad(x, n: int):
@@ -163,18 +203,19 @@ def _local_batch_size(global_batch: int, where: str) -> int:
 
 def train_dataset(builder, split: str, num_examples: int | None, keys, *,
                   size, batch_size: int, scale_range, ignore_label: int,
-                  seed: int, where: str, max_objects: int = 32,
+                  seed: int, where: str, subset_seed: int = 0, max_objects: int = 32,
                   keypoint_flip_map=(), color_jitter: float = 0.0,
                   crop_keeps_object: bool = True) -> tf.data.Dataset:
   """Endless, shuffled, augmented batches of this process's share of `split`.
 
-  See `augment.random_augment` for `scale_range`, `keypoint_flip_map`,
-  `color_jitter` (strength in [0, 1], 0 = off) and `crop_keeps_object`.
+  `num_examples`: train on a fixed subset of that many examples of `split`
+  (chosen by `subset_seed`, see `subset_indices`; None = all), the paper's
+  small target sets. See `augment.random_augment` for `scale_range`,
+  `keypoint_flip_map`, `color_jitter` (strength in [0, 1], 0 = off) and
+  `crop_keeps_object`.
   """
   local_batch = _local_batch_size(batch_size, where)
-  ds = builder.as_dataset(split=_process_split(split, num_examples),
-                          shuffle_files=True,
-                          read_config=tfds.ReadConfig(shuffle_seed=seed))
+  ds = _read_train_split(builder, split, num_examples, subset_seed, seed)
   ds = ds.map(functools.partial(prepare, keys=keys, max_objects=max_objects),
               num_parallel_calls=tf.data.AUTOTUNE)
   _check_flip_map(ds, keypoint_flip_map)
@@ -204,7 +245,7 @@ def eval_dataset(builder, split: str, keys, *, size, batch_size: int,
   """
   local_batch = _local_batch_size(batch_size, where)
   shares = tfds.even_splits(split, n=jax.process_count())
-  per_process = max(num_examples(builder, s) for s in shares)
+  per_process = max(num_examples_in(builder, s) for s in shares)
   num_batches = max(math.ceil(per_process / local_batch), 1)
   ds = builder.as_dataset(split=shares[jax.process_index()], shuffle_files=False)
 

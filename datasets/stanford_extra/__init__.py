@@ -1,0 +1,42 @@
+"""StanfordExtra: 20 keypoints and a silhouette per dog on Stanford Dogs
+images (close-ups, one dog per image)."""
+
+from transfer.data.catalog import DatasetInfo
+
+# StanfordExtra's keypoint_definitions.csv, rows 0..19 (rows 20..23, the
+# eyes, withers and throat, are never labelled in StanfordExtra).
+KEYPOINT_NAMES = (
+    'left_front_paw', 'left_front_middle', 'left_front_top',
+    'left_rear_paw', 'left_rear_middle', 'left_rear_top',
+    'right_front_paw', 'right_front_middle', 'right_front_top',
+    'right_rear_paw', 'right_rear_middle', 'right_rear_top',
+    'tail_start', 'tail_end', 'left_ear_base', 'right_ear_base',
+    'nose', 'chin', 'left_ear_tip', 'right_ear_tip')
+
+INFOS = (DatasetInfo(
+    name='stanford_extra', tfds_name='stanford_extra',
+    builder_module='transfer_datasets.stanford_extra.stanford_extra',
+    domain='close-ups', tasks=('boxes', 'keypoints'), class_names=('dog',),
+    # datasets.md gives no crop; the images are at most about 500 px.
+    crop_size=(512, 512),
+    num_keypoints=20,
+    # Left and right legs, ear bases and ear tips swap.
+    keypoint_flip_map=(6, 7, 8, 9, 10, 11, 0, 1, 2, 3, 4, 5,
+                       12, 13, 15, 14, 16, 17, 19, 18),
+    # Each leg paw-middle-top, the body sides (front top to rear top), rear
+    # tops to the tail start, the tail, ear base to tip, ear bases to the
+    # nose, nose to chin.
+    keypoint_skeleton=((0, 1), (1, 2), (3, 4), (4, 5), (6, 7), (7, 8),
+                       (9, 10), (10, 11), (2, 5), (8, 11), (5, 12), (11, 12),
+                       (12, 13), (14, 18), (15, 19), (14, 16), (15, 16),
+                       (16, 17)),
+    # No official sigmas. Legs as in the Animal-Pose sigmas that MMPose
+    # adapted from COCO (top/elbow .107, middle/knee .087, paw .089); tail
+    # points .10 (its tail base); nose .026 and ears .035 (COCO's nose and
+    # ears), chin and ear tips .035 like the ears.
+    oks_sigmas=(0.089, 0.087, 0.107) * 4 + (0.10, 0.10, 0.035, 0.035,
+                                            0.026, 0.035, 0.035, 0.035),
+    single_instance=True,
+    train_split='train', eval_split='validation',
+    description='Dogs of 120 breeds (Stanford Dogs images), 20 keypoints '
+                'and a silhouette per dog.'),)

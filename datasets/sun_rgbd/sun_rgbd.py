@@ -1,0 +1,180 @@
+"""SUN RGB-D: 37-class semantic segmentation and depth of 10,335 indoor frames.
+
+Reads the official `SUNRGBD.zip` (one folder per frame, e.g.
+`SUNRGBD/kv1/NYUdata/NYU0001/`, with `image/<name>.jpg` and
+`depth_bfx/<name>.png`) and three files of the official `SUNRGBDtoolbox.zip`:
+
+* `Metadata/SUNRGBDMeta.mat` (MATLAB v5): the struct array `SUNRGBDMeta`,
+  one entry per frame, whose `rgbpath` (e.g.
+  `/n/fs/sun3d/data/SUNRGBD/kv1/NYUdata/NYU0001/image/NYU0001.jpg`, the
+  authors' disk, sometimes with a doubled slash), `rgbname` and `depthname`
+  locate the frame's files.
+* `Metadata/SUNRGBD2Dseg.mat` (MATLAB v7.3, HDF5, read with h5py one frame
+  at a time; MATLAB needs ~64 GB to load it whole): the struct array
+  `SUNRGBD2Dseg`, in the same order as `SUNRGBDMeta`, whose field
+  `seglabel` holds each frame's 37-class label map (stored transposed,
+  [W, H]; 0 = unlabelled, 1..37 the classes of `seg37list`). This is the
+  toolbox's 37-class annotation that papers report on; the per-frame
+  `seg.mat` files hold only the free-form object names.
+* `traintestSUNRGBD/allsplit.mat` (MATLAB v5): `alltrain` (5285 frames) and
+  `alltest` (5050), cells of frame folders on the authors' disk
+  (`/n/fs/sun3d/data/SUNRGBD/...`). The test set serves as `validation`.
+
+Labels: value k becomes class id k - 1 (names in the catalogue); 0 becomes
+the ignore label 255.
+
+Depth: the `depth_bfx` PNGs (the toolbox's filled-in depth) are 16-bit
+values whose bits are rotated by 3: as the toolbox's `read3dPoints.m`
+does, depth_mm = (v >> 3) | (v << 13) (16 bits), metres = depth_mm / 1000.
+Values outside the dataset's valid range 0.369-8 m (the toolbox clips at
+8 m; the closest reliable sensor reading is 0.369 m) become 0 = invalid.
+
+Frame paths in the metadata and split are matched after dropping
+everything up to `SUNRGBD/` and empty path parts. Keys are the frame folder
+relative to `SUNRGBD/` (e.g. `kv1/NYUdata/NYU0001`). TFDS has no SUN RGB-D
+builder.
+"""
+
+import io
+
+import numpy as np
+import tensorflow_datasets as tfds
+
+from transfer.data import builders
+
+_META = 'SUNRGBDtoolbox/Metadata/SUNRGBDMeta.mat'
+_SEG = 'SUNRGBDtoolbox/Metadata/SUNRGBD2Dseg.mat'
+_SPLIT = 'SUNRGBDtoolbox/traintestSUNRGBD/allsplit.mat'
+_SPLITS = {'train': 'alltrain', 'validation': 'alltest'}
+_NUM_CLASSES = 37
+MIN_DEPTH, MAX_DEPTH = 0.369, 8.0
+
+
+def frame_folder(path: str) -> str:
+  """A frame folder (or file) path of the authors' disk -> its path under
+  SUNRGBD/, without empty parts: '/n/fs/sun3d/data/SUNRGBD/kv1//x/' ->
+  'kv1/x'."""
+  parts = str(path).replace('\\', '/').split('/')
+  if 'SUNRGBD' in parts:
+    parts = parts[len(parts) - parts[::-1].index('SUNRGBD'):]
+  return '/'.join(p for p in parts if p)
+
+
+def decode_depth(raw: np.ndarray) -> np.ndarray:
+  """depth_bfx PNG values -> metres, 0 outside the valid range."""
+  raw = raw.astype(np.uint32)
+  millimetres = ((raw >> 3) | (raw << 13)) & 0xFFFF
+  valid = (millimetres >= round(MIN_DEPTH * 1000)) & (millimetres <= round(MAX_DEPTH * 1000))
+  return np.where(valid, millimetres.astype(np.float32) / 1000, 0).astype(np.float32)
+
+
+class SunRgbd(builders.ManualBuilder):
+  """SUN RGB-D 37-class segmentation and depth (official train/test split)."""
+
+  CATALOG_NAME = 'sun_rgbd'
+  VERSION = tfds.core.Version('1.0.0')
+  RELEASE_NOTES = {'1.0.0': 'Initial release.'}
+  MANUAL_DOWNLOAD_INSTRUCTIONS = f"""
+  1. From the SUN RGB-D page (https://rgbd.cs.princeton.edu/, "Data") download
+       SUNRGBD.zip (about 6.4 GB, https://rgbd.cs.princeton.edu/data/SUNRGBD.zip)
+       SUNRGBDtoolbox.zip (https://rgbd.cs.princeton.edu/data/SUNRGBDtoolbox.zip)
+  2. Unzip both into the manual dir, so that these exist:
+       <manual_dir>/SUNRGBD/kv1/NYUdata/NYU0001/image/NYU0001.jpg
+       <manual_dir>/SUNRGBD/kv1/NYUdata/NYU0001/depth_bfx/NYU0001.png
+       <manual_dir>/{_META}
+       <manual_dir>/{_SEG}
+       <manual_dir>/{_SPLIT}
+     (manual_dir defaults to <data_dir>/downloads/manual/).
+  3. python -m transfer.data.build sun_rgbd --manual_dir=<manual_dir>
+  """
+
+  def _split_generators(self, dl_manager):
+    data_root = self.manual_path(dl_manager, 'SUNRGBD', directory=True)
+    seg_path = self.manual_path(dl_manager, _SEG)
+    frames = self._read_meta(self.manual_path(dl_manager, _META))
+    split_path = self.manual_path(dl_manager, _SPLIT)
+    split_mat = self._read_v5(split_path, tuple(_SPLITS.values()))
+    index = {folder: i for i, (folder, _, _) in enumerate(frames)}
+    out = {}
+    for split, variable in _SPLITS.items():
+      folders = [frame_folder(p) for p in _strings(split_mat[variable])]
+      if not folders:
+        raise self.fail(split_path, f'{variable} lists no frames')
+      unknown = [f for f in folders if f not in index]
+      if unknown:
+        raise self.fail(split_path, f'{variable} names {len(unknown)} frames that '
+                        f'{_META} does not have, e.g. {unknown[0]}')
+      out[split] = self._generate_examples(
+          data_root, seg_path, frames, sorted(index[f] for f in folders))
+    return out
+
+  def _read_v5(self, path, variables) -> dict:
+    from scipy import io as scipy_io  # pylint: disable=g-import-not-at-top
+    data = builders.read_bytes(path, self.MANUAL_DOWNLOAD_INSTRUCTIONS)
+    try:
+      out = scipy_io.loadmat(io.BytesIO(data), variable_names=list(variables),
+                             squeeze_me=True, struct_as_record=False)
+    except Exception as e:  # pylint: disable=broad-except
+      raise self.fail(path, f'not a MATLAB v5 file ({type(e).__name__}: {e})') from e
+    missing = [v for v in variables if v not in out]
+    if missing:
+      raise self.fail(path, f'has no variable {", ".join(missing)}')
+    return out
+
+  def _read_meta(self, path) -> list[tuple[str, str, str]]:
+    """(frame folder, rgb name, depth name) per SUNRGBDMeta entry, in order."""
+    meta = np.atleast_1d(self._read_v5(path, ('SUNRGBDMeta',))['SUNRGBDMeta'])
+    frames = []
+    for i, entry in enumerate(meta):
+      try:
+        rgbpath, rgbname, depthname = (str(getattr(entry, field)) for field in
+                                       ('rgbpath', 'rgbname', 'depthname'))
+      except AttributeError as e:
+        raise self.fail(path, f'SUNRGBDMeta({i + 1}) lacks a field ({e})') from e
+      # rgbpath is <folder>/image/<rgbname>.
+      folder = frame_folder(rgbpath).rsplit('/', 2)[0]
+      frames.append((folder, rgbname, depthname))
+    return frames
+
+  def _generate_examples(self, data_root, seg_path, frames, indices):
+    import h5py  # pylint: disable=g-import-not-at-top
+    steps = self.MANUAL_DOWNLOAD_INSTRUCTIONS
+    ignore = self.dataset_info.ignore_label
+    with seg_path.open('rb') as f:
+      try:
+        mat = h5py.File(f, 'r')
+      except Exception as e:  # pylint: disable=broad-except
+        raise self.fail(seg_path, 'not a MATLAB v7.3 (HDF5) file '
+                        f'({type(e).__name__}: {e})') from e
+      with mat:
+        try:
+          refs = np.asarray(mat['SUNRGBD2Dseg']['seglabel']).ravel()
+        except (KeyError, TypeError) as e:
+          raise self.fail(seg_path, 'has no struct SUNRGBD2Dseg with field seglabel') from e
+        if len(refs) != len(frames):
+          raise self.fail(seg_path, f'has {len(refs)} label maps, {_META} '
+                          f'{len(frames)} frames')
+        for i in indices:
+          folder, rgbname, depthname = frames[i]
+          frame_dir = data_root / folder
+          image = builders.read_image(frame_dir / 'image' / rgbname, steps)
+          raw_depth = builders.read_labels(frame_dir / 'depth_bfx' / depthname, steps)
+          labels = np.asarray(mat[refs[i]]).T
+          if labels.shape != image.shape[:2] or raw_depth.shape != image.shape[:2]:
+            raise self.fail(seg_path if labels.shape != image.shape[:2]
+                            else frame_dir / 'depth_bfx' / depthname,
+                            f'frame {folder}: labels {labels.shape}, depth '
+                            f'{raw_depth.shape} and image {image.shape[:2]} differ in size')
+          if labels.min() < 0 or labels.max() > _NUM_CLASSES:
+            raise self.fail(seg_path, f'seglabel of frame {folder} is outside 0..{_NUM_CLASSES}')
+          labels = labels.astype(np.int64)
+          segmentation = np.where(labels == 0, ignore, labels - 1)
+          yield folder, self.example(image, segmentation=segmentation,
+                                     depth=decode_depth(raw_depth))
+
+
+def _strings(cell) -> list[str]:
+  """A MATLAB cell of strings (as scipy gives it, squeezed) -> list."""
+  if isinstance(cell, str):
+    return [cell]
+  return [str(s) for s in np.asarray(cell, dtype=object).ravel()]

@@ -1,0 +1,92 @@
+"""The catalogue: every dataset of the paper (and NYU) is registered with
+consistent facts, its builder loads and names missing files with the
+download steps, and the two CLIs (`catalog`, `build`) work."""
+
+import tempfile
+
+import numpy as np
+import pytest
+import tensorflow_datasets as tfds
+
+from transfer.data import build
+from transfer.data import builders
+from transfer.data import catalog
+from transfer.data import features
+
+PAPER_DATASETS = (
+    'ade20k', 'coco_panoptic', 'coco_detection', 'coco_keypoints', 'pascal_context',
+    'pascal_voc', 'mpii', 'bdd100k_segmentation', 'bdd100k_detection', 'cityscapes', 'idd',
+    'kitti_segmentation', 'mapillary_vistas', 'camvid', 'isaid', 'isprs_potsdam',
+    'isprs_vaihingen', 'suim', 'underwater_trash', 'scannet', 'sun_rgbd', 'virtual_kitti_2',
+    'vgallery', 'stanford_extra', 'nyu_depth_v2')
+DOMAINS = ('consumer', 'driving', 'aerial', 'underwater', 'indoor', 'synthetic', 'close-ups')
+MANUAL = [name for name in catalog.names() if not catalog.get(name).generated]
+
+
+def test_every_paper_dataset_is_registered():
+  assert set(PAPER_DATASETS) <= set(catalog.names())
+
+
+@pytest.mark.parametrize('name', catalog.names())
+def test_entry_is_consistent(name):
+  info = catalog.get(name)
+  assert info.domain in DOMAINS or info.domain.startswith('synthetic-')
+  assert info.tasks and set(info.tasks) <= set(features.ANNOTATIONS)
+  if 'segmentation' in info.tasks:
+    assert info.num_classes > 1 and len(set(info.class_names)) == info.num_classes
+    assert info.ignore_label >= info.num_classes
+  if {'boxes', 'keypoints'} & set(info.tasks):
+    assert info.object_classes
+  if 'keypoints' in info.tasks:
+    k = info.num_keypoints
+    assert sorted(info.keypoint_flip_map) == list(range(k))
+    assert len(info.oks_sigmas) == k and all(s > 0 for s in info.oks_sigmas)
+    assert all(0 <= a < k and 0 <= b < k for a, b in info.keypoint_skeleton)
+  else:
+    assert info.num_keypoints == 0
+  assert all(side > 0 for side in info.crop_size) and info.description
+
+
+@pytest.mark.parametrize('name', catalog.names())
+def test_builder_is_registered_with_the_catalogue_facts(name):
+  info = catalog.get(name)
+  catalog.import_builder(info)
+  builder = tfds.builder(info.tfds_name, data_dir=tempfile.mkdtemp())
+  assert builder.info.features['objects'].feature.keys() >= {'bbox', 'label', 'is_crowd'}
+  assert ('keypoints' in builder.info.features['objects'].feature) == bool(info.num_keypoints)
+  if not info.generated:
+    assert isinstance(builder, builders.ManualBuilder)
+    assert builder.dataset_info == info
+    assert 'python -m transfer.data.build' in builder.MANUAL_DOWNLOAD_INSTRUCTIONS
+
+
+@pytest.mark.parametrize('name', MANUAL)
+def test_missing_download_names_the_file_and_the_steps(name, tmp_path):
+  info = catalog.get(name)
+  catalog.import_builder(info)
+  builder = tfds.builder(info.tfds_name, data_dir=str(tmp_path / 'data'))
+  first_step = builder.MANUAL_DOWNLOAD_INSTRUCTIONS.strip().splitlines()[0].strip()
+  manual_dir = tmp_path / 'manual'
+  manual_dir.mkdir()
+  for contents in ('empty', 'unrelated file'):
+    if contents != 'empty':
+      (manual_dir / 'notes.txt').write_text(contents)
+    with pytest.raises(builders.DatasetFileError) as error:
+      builder.download_and_prepare(
+          download_config=tfds.download.DownloadConfig(manual_dir=str(manual_dir)))
+    assert str(manual_dir) in error.value.where and first_step in str(error.value)
+
+
+def test_build_cli_and_catalogue_table(tmp_path, capsys):
+  from transfer_datasets.ade20k import ade20k  # pylint: disable=g-import-not-at-top
+  data_dir = str(tmp_path)
+  build.main(['ade20k', f'--manual_dir={ade20k.Ade20k.code_path.parent / "dummy_data"}',
+              f'--data_dir={data_dir}'])
+  rows = {line.split()[0]: line for line in catalog.table(data_dir).splitlines()}
+  assert rows['ade20k'].split()[1:4] == ['consumer', 'segmentation', '150']
+  assert rows['ade20k'].endswith('train 2, validation 1')
+  assert rows['cityscapes'].endswith('no')
+  assert set(rows) == {'name', *catalog.names()}
+  examples = list(tfds.as_numpy(
+      tfds.builder('ade20k', data_dir=data_dir).as_dataset(split='validation')))
+  assert np.all(examples[0]['segmentation'][:12] == 0)

@@ -1,0 +1,96 @@
+import shutil
+
+import numpy as np
+import pytest
+import tensorflow_datasets as tfds
+
+import builder_testing
+from transfer.data import builders
+from transfer_datasets.underwater_trash import underwater_trash
+
+DATASET = ('trash_ICRA19', 'dataset')
+
+
+def _by_labels(examples):
+  return {tuple(ex['objects']['label'].tolist()): ex for ex in examples}
+
+
+class UnderwaterTrashTest(builder_testing.BuilderTest):
+  DATASET_CLASS = underwater_trash.UnderwaterTrash
+  SPLITS = {'train': 2, 'validation': 1, 'test': 1}
+
+  def test_labels_mapped_and_other_labels_dropped(self):
+    train = _by_labels(self.examples('train'))
+    # plastic, bio, (timestamp dropped), platstic -> plastic; rov, metal.
+    assert set(train) == {(0, 1, 0), (2, 3)}
+    for ex in train.values():
+      assert ex['has_boxes'] and not ex['has_segmentation'] and not ex['has_keypoints']
+      assert not ex['objects']['is_crowd'].any()
+
+  def test_boxes_normalised_from_corner_pixels(self):
+    train = _by_labels(self.examples('train'))
+    # 48x36 frame; (ymin, xmin, ymax, xmax) = (y0/H, x0/W, y1/H, x1/W).
+    np.testing.assert_allclose(train[(0, 1, 0)]['objects']['bbox'], [
+        [6 / 36, 4 / 48, 30 / 36, 20 / 48],
+        [2 / 36, 30 / 48, 12 / 36, 47 / 48],
+        [20 / 36, 22 / 48, 34 / 36, 28 / 48]], atol=1e-6)
+    np.testing.assert_allclose(train[(2, 3)]['objects']['bbox'], [
+        [1 / 36, 1 / 48, 1, 1], [12 / 36, 10 / 48, 13 / 36, 11 / 48]], atol=1e-6)
+    (val,) = self.examples('validation')  # a 48x27 frame
+    assert val['image'].shape == (27, 48, 3)
+    np.testing.assert_array_equal(val['objects']['label'], [1])
+    np.testing.assert_allclose(val['objects']['bbox'], [[3 / 27, 8 / 48, 24 / 27, 40 / 48]],
+                               atol=1e-6)
+
+  def test_frame_without_objects(self):
+    (ex,) = self.examples('test')
+    assert ex['has_boxes'] and ex['objects']['bbox'].shape == (0, 4)
+
+
+def _copy(tmp_path):
+  manual = tmp_path / 'manual'
+  shutil.copytree(UnderwaterTrashTest.dummy_data, manual)
+  return manual, manual.joinpath(*DATASET)
+
+
+def _build(manual, tmp_path):
+  builder = underwater_trash.UnderwaterTrash(data_dir=str(tmp_path / 'data'))
+  builder.download_and_prepare(
+      download_config=tfds.download.DownloadConfig(manual_dir=str(manual)))
+
+
+def test_malformed_xml_names_the_file(tmp_path):
+  manual, dataset = _copy(tmp_path)
+  (dataset / 'val' / 'obj1657_frame0000080.xml').write_text('<annotation><object>')
+  with pytest.raises(builders.DatasetFileError, match='obj1657_frame0000080.xml: is not valid XML'):
+    _build(manual, tmp_path)
+
+
+@pytest.mark.parametrize('content, problem', [
+    ('<annotation><size><width>48</width><height>30</height></size></annotation>',
+     '<size> is 48x30'),
+    ('<annotation><object><name>boot</name></object></annotation>', "unknown object label 'boot'"),
+    ('<annotation><object><name>bio</name></object></annotation>', 'no valid <bndbox>'),
+    ('<annotation><object><name>rov</name><bndbox><xmin>9</xmin><ymin>1</ymin>'
+     '<xmax>3</xmax><ymax>5</ymax></bndbox></object></annotation>', 'xmax < xmin'),
+])
+def test_inconsistent_xml_names_the_file(tmp_path, content, problem):
+  path = tmp_path / 'obj1657_frame0000080.xml'
+  path.write_text(content)
+  builder = underwater_trash.UnderwaterTrash(data_dir=str(tmp_path / 'data'))
+  with pytest.raises(builders.DatasetFileError, match='obj1657_frame0000080.xml') as e:
+    builder._read_xml(path, (27, 48))  # pylint: disable=protected-access
+  assert problem in str(e.value)
+
+
+def test_missing_xml_names_the_file(tmp_path):
+  manual, dataset = _copy(tmp_path)
+  (dataset / 'test' / 'obj1505_frame0000161.xml').unlink()
+  with pytest.raises(builders.DatasetFileError, match='obj1505_frame0000161.xml: not found'):
+    _build(manual, tmp_path)
+
+
+def test_reads_the_unzipped_folder_directly(tmp_path):
+  manual = tmp_path / 'manual'
+  shutil.copytree(UnderwaterTrashTest.dummy_data.joinpath(DATASET[0]), manual)
+  _build(manual, tmp_path)
