@@ -34,6 +34,7 @@ import functools
 import hashlib
 import inspect
 import math
+import operator
 
 import jax
 import numpy as np
@@ -95,35 +96,25 @@ def subset_indices(total: int, n: int | None, seed: int) -> np.ndarray:
   return np.sort(np.argsort(ranks, kind='stable')[:n])
 
 
-_DENSE = ('image', 'segmentation', 'depth', 'instances')
-
-
 def _read_train_split(builder, split: str, num_examples: int | None, subset_seed: int,
                       seed: int) -> tf.data.Dataset:
   """This process's share of `split`, or of its fixed-seed subset of
-  `num_examples` examples (see `subset_indices`).
-
-  For a subset, the split is read once in its stored order with the dense
-  features left encoded; only the chosen examples are decoded.
-  """
+  `num_examples` examples (see `subset_indices`); a subset reads only the
+  chosen records (one TFDS read instruction per example)."""
   total = num_examples and num_examples_in(builder, split)
   if not num_examples or not total or num_examples >= total:
     share = tfds.even_splits(split, n=jax.process_count())[jax.process_index()]
     return builder.as_dataset(split=share, shuffle_files=True,
                               read_config=tfds.ReadConfig(shuffle_seed=seed))
   chosen = subset_indices(total, num_examples, subset_seed)
-  mine = tf.constant(chosen[jax.process_index()::jax.process_count()], tf.int64)
-  features = builder.info.features
-  encoded = [k for k in _DENSE if k in features]
-  ds = builder.as_dataset(split=split, shuffle_files=False,
-                          decoders={k: tfds.decode.SkipDecoding() for k in encoded})
-
-  def decode(index, example):
-    del index
-    return {**example, **{k: features[k].decode_example(example[k]) for k in encoded}}
-
-  ds = ds.enumerate().filter(lambda index, _: tf.reduce_any(tf.equal(index, mine)))
-  return ds.map(decode, num_parallel_calls=tf.data.AUTOTUNE)
+  mine = chosen[jax.process_index()::jax.process_count()]
+  if not mine.size:
+    raise ValueError(f'{num_examples} examples cannot be shared by '
+                     f'{jax.process_count()} processes.')
+  instructions = [tfds.core.ReadInstruction(split, from_=int(i), to=int(i) + 1, unit='abs')
+                  for i in mine]
+  return builder.as_dataset(split=functools.reduce(operator.add, instructions),
+                            shuffle_files=False)
 
 
 def _pad(x, n: int):

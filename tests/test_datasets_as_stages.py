@@ -1,0 +1,52 @@
+"""Every catalogue dataset works as a stage's dataset by name, for each of
+its tasks: the stage builds, mock data in its example format batches, and a
+train step and an eval step trace (shapes only) on that batch."""
+
+import functools
+
+import jax
+import pytest
+import tensorflow_datasets as tfds
+
+from conftest import load_config, mock_datasets
+from transfer import config_base as base
+from transfer import optim
+from transfer import trainer
+from transfer.data import catalog
+from transfer.data import pipeline
+
+TASK_OF = {'segmentation': 'segmentation', 'depth': 'depth', 'boxes': 'detection',
+           'keypoints': 'keypoints'}
+CASES = [(name, TASK_OF[annotation]) for name in catalog.names()
+         for annotation in catalog.get(name).tasks]
+
+
+@pytest.mark.parametrize('name,task', CASES)
+def test_dataset_and_task_trace_a_train_and_an_eval_step(name, task):
+  config = load_config('configs/demo.py', 'smoke').target
+  config.dataset, config.task = name, base.task(task, head_features=8)
+  config.input.size = None  # The catalogue's crop, rounded up to a multiple of 32.
+  stage = trainer.build_stage(config, 'test')
+  info = stage.dataset
+  size = trainer.input_size(config, info)
+  assert all(side % 32 == 0 and side >= c for side, c in zip(size, info.crop_size))
+  small = (64, 64)  # Tracing at the full crop works the same, only slower.
+  config.input.size = small
+  with mock_datasets(num_examples=8):
+    builder = pipeline.load_builder(info, None, (info.train_split, info.eval_split), 'test')
+    train = pipeline.train_dataset(
+        builder, info.train_split, 4, stage.task.batch_keys, size=small, batch_size=8,
+        scale_range=(0.5, 2.0), ignore_label=info.ignore_label, seed=0, where='test',
+        max_objects=4, keypoint_flip_map=info.keypoint_flip_map)
+    evaluation = pipeline.eval_dataset(
+        builder, info.eval_split, stage.task.batch_keys, size=small, batch_size=8,
+        ignore_label=info.ignore_label, where='test', max_objects=4)
+    train_batch = next(iter(tfds.as_numpy(train)))
+    eval_batch = next(iter(tfds.as_numpy(evaluation)))
+  tx, _ = optim.make_optimizer(config.optimizer, config.steps, 'test')
+  state = jax.eval_shape(functools.partial(trainer._init_state, stage, tx, batch_size=1),  # pylint: disable=protected-access
+                         jax.random.key(0))
+  _, metrics, _ = jax.eval_shape(functools.partial(trainer._train_step, stage=stage, tx=tx),  # pylint: disable=protected-access
+                                 state, train_batch)
+  assert metrics.loss.total.shape == ()
+  jax.eval_shape(functools.partial(trainer._eval_step, stage=stage), state, eval_batch)  # pylint: disable=protected-access
