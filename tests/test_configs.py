@@ -42,3 +42,20 @@ def test_cross_task_config_names_its_tasks():
   assert (config.source.task.name, config.target.task.name) == ('keypoints', 'segmentation')
   with pytest.raises(ValueError, match='SOURCE,TARGET'):
     load_config(CROSS_TASK, 'keypoints,nonsense')
+
+
+def test_src_ade_tgt_nyu_runs_on_prepared_data(tmp_path):
+  """The real-data path end to end: both datasets built from their dummy
+  downloads (the real formats) by the build CLI, then the smoke variant."""
+  from transfer.data import build  # pylint: disable=g-import-not-at-top
+  data_dir = str(tmp_path / 'tfds')
+  for name in ('ade20k', 'nyu_depth_v2'):
+    build.main([name, f'--manual_dir={os.path.join(REPO, "datasets", name, "dummy_data")}',
+                f'--data_dir={data_dir}'])
+  config = load_config('configs/src_ade_tgt_nyu.py', 'smoke')
+  config.data_dir = data_dir
+  results = experiment.run(config, str(tmp_path / 'run'))
+  assert results['source']['dataset'] == 'ade20k'
+  assert results['target']['dataset'] == 'nyu_depth_v2'
+  assert results['metric'] == 'abs_rel' and 0 <= results['transfer'] < 10
+  assert 0 <= results['stages']['source']['miou'] <= 1
