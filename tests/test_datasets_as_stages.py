@@ -43,10 +43,22 @@ def test_dataset_and_task_trace_a_train_and_an_eval_step(name, task):
         ignore_label=info.ignore_label, where='test', max_objects=4)
     train_batch = next(iter(tfds.as_numpy(train)))
     eval_batch = next(iter(tfds.as_numpy(evaluation)))
+  # The batch carries this dataset's annotations in its own conventions.
+  expected = {'image': (8, *small, 3)}
+  if task in ('segmentation', 'depth'):
+    expected[task] = (8, *small, 1)
+  if task in ('detection', 'keypoints'):
+    expected.update(boxes=(8, 4, 4), labels=(8, 4), objects_valid=(8, 4))
+  if task == 'keypoints':
+    expected['keypoints'] = (8, 4, info.num_keypoints, 3)
+  for batch in (train_batch, eval_batch):
+    assert {k: batch[k].shape for k in expected} == expected
   tx, _ = optim.make_optimizer(config.optimizer, config.steps, 'test')
   state = jax.eval_shape(functools.partial(trainer._init_state, stage, tx, batch_size=1),  # pylint: disable=protected-access
                          jax.random.key(0))
   _, metrics, _ = jax.eval_shape(functools.partial(trainer._train_step, stage=stage, tx=tx),  # pylint: disable=protected-access
                                  state, train_batch)
   assert metrics.loss.total.shape == ()
-  jax.eval_shape(functools.partial(trainer._eval_step, stage=stage), state, eval_batch)  # pylint: disable=protected-access
+  stats = jax.eval_shape(functools.partial(trainer._eval_step, stage=stage), state, eval_batch)  # pylint: disable=protected-access
+  if task == 'segmentation':  # The head predicts exactly the dataset's classes.
+    assert stats['confusion'].shape == (info.num_classes, info.num_classes)

@@ -9,6 +9,7 @@ import tensorflow_datasets as tfds
 
 from conftest import mock_datasets
 from transfer.data import pipeline
+from transfer.errors import UserError
 from transfer_datasets.synthetic import render
 from transfer_datasets.synthetic import synthetic
 
@@ -187,3 +188,11 @@ def test_train_subset_is_the_same_for_any_process_count(builder, process_count):
       ds = pipeline._read_train_split(builder, 'train', 3, subset_seed=7, seed=0)  # pylint: disable=protected-access
       read += [ex['image'].tobytes() for ex in tfds.as_numpy(ds)]
   assert sorted(read) == expected
+
+
+def test_train_subset_smaller_than_the_process_count_is_a_user_error(builder):
+  with mock.patch.object(jax, 'process_count', lambda: 3), \
+       mock.patch.object(jax, 'process_index', lambda: 2), \
+       pytest.raises(UserError, match='train_examples=2') as error:
+    pipeline._read_train_split(builder, 'train', 2, subset_seed=7, seed=0, where='config.target.train_examples')  # pylint: disable=protected-access
+  assert error.value.where == 'config.target.train_examples'

@@ -246,7 +246,7 @@ def train_and_evaluate(config, workdir: str, where: str = 'config',
       scale_range=tuple(data_cfg.scale_range), ignore_label=dataset.ignore_label,
       max_objects=data_cfg.max_objects, keypoint_flip_map=dataset.keypoint_flip_map,
       color_jitter=data_cfg.color_jitter,
-      seed=config.seed * 1_000_003 + first_step, where=f'{where}.input.batch_size')
+      seed=config.seed * 1_000_003 + first_step, where=where)
   progress = periodic_actions.ReportProgress(num_train_steps=config.steps, writer=writer,
                                              every_steps=config.log_every)
   train_metrics, input_wait = None, 0.0

@@ -2,13 +2,11 @@
 10-class detection (two catalogue entries, one builder with two configs)."""
 
 from transfer.data.catalog import DatasetInfo
+from transfer_datasets.cityscapes_fine import CLASS_NAMES as CITYSCAPES_CLASS_NAMES
 
-# The 19 evaluated semantic segmentation classes, in mask-value order
-# (BDD100K uses the Cityscapes train ids; 255 = unknown).
-SEGMENTATION_CLASS_NAMES = (
-    'road', 'sidewalk', 'building', 'wall', 'fence', 'pole', 'traffic light',
-    'traffic sign', 'vegetation', 'terrain', 'sky', 'person', 'rider', 'car',
-    'truck', 'bus', 'train', 'motorcycle', 'bicycle')
+# The 19 evaluated semantic segmentation classes, in mask-value order:
+# BDD100K uses the Cityscapes train ids (255 = unknown).
+SEGMENTATION_CLASS_NAMES = CITYSCAPES_CLASS_NAMES
 
 # The 10 evaluated detection categories of the Detection 2020 labels, in the
 # order of BDD100K's `category_id` (1-based there, 0-based here).

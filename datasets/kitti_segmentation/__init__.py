@@ -1,12 +1,10 @@
 """KITTI semantic segmentation: 200 KITTI driving frames in Cityscapes' 19 classes."""
 
 from transfer.data.catalog import DatasetInfo
+from transfer_datasets.cityscapes_fine import CLASS_NAMES as CITYSCAPES_CLASS_NAMES
 
-# The 19 Cityscapes train ids 0..18 (KITTI labels use Cityscapes' label ids).
-CLASS_NAMES = (
-    'road', 'sidewalk', 'building', 'wall', 'fence', 'pole', 'traffic light',
-    'traffic sign', 'vegetation', 'terrain', 'sky', 'person', 'rider', 'car',
-    'truck', 'bus', 'train', 'motorcycle', 'bicycle')
+# KITTI labels use Cityscapes' label ids: its 19 train-id classes.
+CLASS_NAMES = CITYSCAPES_CLASS_NAMES
 
 INFOS = (DatasetInfo(
     name='kitti_segmentation', tfds_name='kitti_segmentation',

@@ -47,10 +47,8 @@ TFDS ships no MPII builder, so nothing is built on.
 """
 
 import hashlib
-import io
 
 import numpy as np
-import scipy.io
 import tensorflow_datasets as tfds
 
 from transfer.data import builders
@@ -153,11 +151,8 @@ class MpiiHumanPose(builders.ManualBuilder):
     """The annotated `img_train` images of the .mat file, as dicts with
     `name`, `group` (split unit) and `people` (`keypoints` [16, 3] 0-based
     (x, y, COCO visibility), `box` (x0, y0, x1, y1) unclipped, `crowd`)."""
-    data = builders.read_bytes(path, self.MANUAL_DOWNLOAD_INSTRUCTIONS)
-    try:
-      mat = scipy.io.loadmat(io.BytesIO(data), struct_as_record=False, squeeze_me=True)
-    except Exception as e:  # pylint: disable=broad-except
-      raise self.fail(path, f'is not a MATLAB v5 file ({type(e).__name__}: {e})') from e
+    mat = builders.read_mat(path, self.MANUAL_DOWNLOAD_INSTRUCTIONS,
+                            struct_as_record=False, squeeze_me=True)
     release = mat.get('RELEASE')
     if release is None or not all(hasattr(release, f) for f in ('annolist', 'img_train')):
       raise self.fail(path, 'has no struct RELEASE with fields annolist and img_train')

@@ -37,6 +37,7 @@ def mat_v5(path, variables):
   data = bytearray(buffer.getvalue())
   header = b'MATLAB 5.0 MAT-file, Platform: GLNXA64, Created on: Mon Jan  1 00:00:00 2018'
   data[:116] = header.ljust(116)
+  path.parent.mkdir(parents=True, exist_ok=True)
   path.write_bytes(bytes(data))
 
 
@@ -50,6 +51,11 @@ def mat_v73(path, variables):
     for name, array in variables.items():
       dataset = f.create_dataset(name, data=array, compression='gzip')
       dataset.attrs['MATLAB_class'] = np.bytes_(matlab_class[array.dtype.type])
+  matlab_v73_header(path)
+
+
+def matlab_v73_header(path):
+  """Writes the MATLAB header into the 512-byte user block of an HDF5 file."""
   header = (b'MATLAB 7.3 MAT-file, Platform: GLNXA64, Created on: Mon Jan  1 '
             b'00:00:00 2018 HDF5 schema 1.00 .').ljust(116) + b'\x00' * 8 + b'\x00\x02IM'
   with open(path, 'r+b') as f:

@@ -73,7 +73,7 @@ class NyuDepthV2Labeled(builders.ManualBuilder):
   def _split_generators(self, dl_manager):
     mat = self.manual_path(dl_manager, _MAT)
     splits_path = self.manual_path(dl_manager, _SPLITS_MAT)
-    splits = self._read_v5(splits_path, ('trainNdxs', 'testNdxs'))
+    splits = builders.read_mat(splits_path, self.MANUAL_DOWNLOAD_INSTRUCTIONS, ('trainNdxs', 'testNdxs'))
     table = self._class_table(self.manual_path(dl_manager, _MAPPING_MAT))
     frames = {}
     for split, variable in (('train', 'trainNdxs'), ('validation', 'testNdxs')):
@@ -84,22 +84,9 @@ class NyuDepthV2Labeled(builders.ManualBuilder):
     return {split: self._generate_examples(mat, numbers, table)
             for split, numbers in frames.items()}
 
-  def _read_v5(self, path, variables) -> dict:
-    """The named variables of a MATLAB v5 file (scipy), checked present."""
-    from scipy import io as scipy_io  # pylint: disable=g-import-not-at-top
-    data = builders.read_bytes(path, self.MANUAL_DOWNLOAD_INSTRUCTIONS)
-    try:
-      out = scipy_io.loadmat(io.BytesIO(data), variable_names=list(variables))
-    except Exception as e:  # pylint: disable=broad-except
-      raise self.fail(path, f'not a MATLAB v5 file ({type(e).__name__}: {e})') from e
-    missing = [v for v in variables if v not in out]
-    if missing:
-      raise self.fail(path, f'has no variable {", ".join(missing)}')
-    return out
-
   def _class_table(self, path) -> np.ndarray:
     """Raw label (0..894) -> class id (0..39, 255 for unlabelled)."""
-    map_class = np.asarray(self._read_v5(path, ('mapClass',))['mapClass']).ravel()
+    map_class = np.asarray(builders.read_mat(path, self.MANUAL_DOWNLOAD_INSTRUCTIONS, ('mapClass',))['mapClass']).ravel()
     if (map_class.size != _NUM_RAW_CLASSES or np.any(map_class < 1)
         or np.any(map_class > _NUM_CLASSES)):
       raise self.fail(path, f'mapClass must give each of the {_NUM_RAW_CLASSES} '
@@ -108,28 +95,21 @@ class NyuDepthV2Labeled(builders.ManualBuilder):
     return np.concatenate([[ignore], map_class.astype(np.int64) - 1])
 
   def _generate_examples(self, mat_path, numbers, table):
-    import h5py  # pylint: disable=g-import-not-at-top
-    with mat_path.open('rb') as f:
-      try:
-        mat = h5py.File(f, 'r')
-      except Exception as e:  # pylint: disable=broad-except
-        raise self.fail(mat_path, 'not a MATLAB v7.3 (HDF5) file '
-                        f'({type(e).__name__}: {e})') from e
-      with mat:
-        arrays = self._check_arrays(mat_path, mat)
-        count = arrays['images'].shape[0]
-        if numbers.max() > count:
-          raise self.fail(mat_path, f'has {count} frames, the split names frame '
-                          f'{numbers.max()}')
-        for number in numbers:
-          index = int(number) - 1
-          image = np.transpose(arrays['images'][index], (2, 1, 0))
-          depth = np.transpose(arrays['depths'][index], (1, 0)).astype(np.float32)
-          raw = np.transpose(arrays['labels'][index], (1, 0)).astype(np.int64)
-          if raw.max(initial=0) > _NUM_RAW_CLASSES:
-            raise self.fail(mat_path, f'labels of frame {number} exceed '
-                            f'{_NUM_RAW_CLASSES}')
-          yield int(number), self.example(image, depth=depth, segmentation=table[raw])
+    with builders.open_mat_v73(mat_path, self.MANUAL_DOWNLOAD_INSTRUCTIONS) as mat:
+      arrays = self._check_arrays(mat_path, mat)
+      count = arrays['images'].shape[0]
+      if numbers.max() > count:
+        raise self.fail(mat_path, f'has {count} frames, the split names frame '
+                        f'{numbers.max()}')
+      for number in numbers:
+        index = int(number) - 1
+        image = np.transpose(arrays['images'][index], (2, 1, 0))
+        depth = np.transpose(arrays['depths'][index], (1, 0)).astype(np.float32)
+        raw = np.transpose(arrays['labels'][index], (1, 0)).astype(np.int64)
+        if raw.max(initial=0) > _NUM_RAW_CLASSES:
+          raise self.fail(mat_path, f'labels of frame {number} exceed '
+                          f'{_NUM_RAW_CLASSES}')
+        yield int(number), self.example(image, depth=depth, segmentation=table[raw])
 
   def _check_arrays(self, path, mat) -> dict:
     arrays = {}

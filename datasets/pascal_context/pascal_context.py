@@ -33,11 +33,9 @@ TFDS ships no PASCAL-Context builder, and its `voc` builder (2007 and 2012
 only) parses detection XMLs, so there is nothing to build on here.
 """
 
-import io
 import re
 
 import numpy as np
-from scipy import io as scipy_io
 import tensorflow_datasets as tfds
 
 from transfer.data import builders
@@ -151,13 +149,7 @@ class PascalContext(builders.ManualBuilder):
   # ----------------------------------------------------------- examples --
 
   def _read_label_map(self, path) -> np.ndarray:
-    data = builders.read_bytes(path, self.MANUAL_DOWNLOAD_INSTRUCTIONS)
-    try:
-      mat = scipy_io.loadmat(io.BytesIO(data), variable_names=['LabelMap'])
-    except Exception as e:  # pylint: disable=broad-except
-      raise self.fail(path, f'cannot be read as a MATLAB file ({type(e).__name__}: {e})') from e
-    if 'LabelMap' not in mat:
-      raise self.fail(path, 'has no variable LabelMap')
+    mat = builders.read_mat(path, self.MANUAL_DOWNLOAD_INSTRUCTIONS, ('LabelMap',))
     labels = np.asarray(mat['LabelMap'])
     if labels.ndim != 2 or labels.dtype.kind not in 'ui':
       raise self.fail(path, f'LabelMap is {labels.dtype} {labels.shape}, not a 2-D integer map')

@@ -1,16 +1,11 @@
 """ScanNet v2, the 2D frames (scannet_frames_25k): indoor scans, NYU40 segmentation."""
 
 from transfer.data.catalog import DatasetInfo
+from transfer_datasets.nyu_depth_v2 import CLASS_NAMES as NYU40_CLASS_NAMES
 
 # The NYU40 classes (`nyu40class` of scannetv2-labels.combined.tsv, the
 # ScanNet benchmark's label set), in id order: NYU40 class k is id k - 1.
-CLASS_NAMES = (
-    'wall', 'floor', 'cabinet', 'bed', 'chair', 'sofa', 'table', 'door', 'window',
-    'bookshelf', 'picture', 'counter', 'blinds', 'desk', 'shelves', 'curtain',
-    'dresser', 'pillow', 'mirror', 'floor mat', 'clothes', 'ceiling', 'books',
-    'refridgerator', 'television', 'paper', 'towel', 'shower curtain', 'box',
-    'whiteboard', 'person', 'night stand', 'toilet', 'sink', 'lamp', 'bathtub', 'bag',
-    'otherstructure', 'otherfurniture', 'otherprop')
+CLASS_NAMES = NYU40_CLASS_NAMES
 
 INFOS = (DatasetInfo(
     name='scannet', tfds_name='scannet_frames',

@@ -1,17 +1,13 @@
 """SUN RGB-D: indoor RGB-D frames from four sensors, 37-class segmentation and depth."""
 
 from transfer.data.catalog import DatasetInfo
+from transfer_datasets.nyu_depth_v2 import CLASS_NAMES as NYU40_CLASS_NAMES
 
 # The 37 classes of the SUN RGB-D toolbox (seg37list), in id order: label
 # value k of SUNRGBD2Dseg.mat is id k - 1. Names as in NYU40, whose first 37
 # classes these are (the toolbox spells a few differently: floor_mat,
 # fridge, tv, shower_curtain, night_stand).
-CLASS_NAMES = (
-    'wall', 'floor', 'cabinet', 'bed', 'chair', 'sofa', 'table', 'door', 'window',
-    'bookshelf', 'picture', 'counter', 'blinds', 'desk', 'shelves', 'curtain',
-    'dresser', 'pillow', 'mirror', 'floor mat', 'clothes', 'ceiling', 'books',
-    'refridgerator', 'television', 'paper', 'towel', 'shower curtain', 'box',
-    'whiteboard', 'person', 'night stand', 'toilet', 'sink', 'lamp', 'bathtub', 'bag')
+CLASS_NAMES = NYU40_CLASS_NAMES[:37]
 
 INFOS = (DatasetInfo(
     name='sun_rgbd', tfds_name='sun_rgbd', builder_module='transfer_datasets.sun_rgbd.sun_rgbd',

@@ -25,13 +25,13 @@ Depth columns (mm): 0-3 1000, 4-7 300 (too near), 8-11 9000 (too far),
   python datasets/sun_rgbd/make_dummy_data.py
 """
 
-import io
 import pathlib
 
 import h5py
 import numpy as np
 from PIL import Image
-from scipy import io as scipy_io
+
+from transfer_datasets.nyu_depth_v2.make_dummy_data import cell, mat_v5, matlab_v73_header
 
 ROOT = pathlib.Path(__file__).parent / 'dummy_data'
 DISK = '/n/fs/sun3d/data/'
@@ -47,29 +47,6 @@ FRAMES = (
      '0000103', 'kv2', 26, 36, 'test'),
     ('realsense/lg/2014_10_24-13_59_23-1311000073', '0000073', 'realsense', 26, 34, 'train'),
 )
-
-
-def mat_v5(path, variables):
-  """scipy's MATLAB v5 file with a fixed header text (reproducible bytes)."""
-  buffer = io.BytesIO()
-  scipy_io.savemat(buffer, variables, format='5', do_compression=True)
-  data = bytearray(buffer.getvalue())
-  data[:116] = b'MATLAB 5.0 MAT-file, Platform: GLNXA64, Created on: Mon Jan  1 00:00:00 2018'.ljust(116)
-  path.parent.mkdir(parents=True, exist_ok=True)
-  path.write_bytes(bytes(data))
-
-
-def matlab_header_v73(path):
-  header = (b'MATLAB 7.3 MAT-file, Platform: GLNXA64, Created on: Mon Jan  1 '
-            b'00:00:00 2018 HDF5 schema 1.00 .').ljust(116) + b'\x00' * 8 + b'\x00\x02IM'
-  with open(path, 'r+b') as f:
-    f.write(header)
-
-
-def cell(strings):
-  out = np.empty((1, len(strings)), dtype=object)
-  out[0, :] = strings
-  return out
 
 
 def encode_depth(millimetres):
@@ -132,7 +109,7 @@ def main():
              for i, n in enumerate(SEG37)]
     seg37 = f.create_dataset('seg37list', data=np.array(names, dtype=h5py.ref_dtype))
     seg37.attrs['MATLAB_class'] = np.bytes_('cell')
-  matlab_header_v73(seg_path)
+  matlab_v73_header(seg_path)
 
   split = {s: [DISK + 'SUNRGBD/' + f[0] for f in FRAMES if f[5] == s] for s in ('train', 'test')}
   split['train'][1] += '/'

@@ -35,7 +35,6 @@ relative to `SUNRGBD/` (e.g. `kv1/NYUdata/NYU0001`). TFDS has no SUN RGB-D
 builder.
 """
 
-import io
 
 import numpy as np
 import tensorflow_datasets as tfds
@@ -93,7 +92,8 @@ class SunRgbd(builders.ManualBuilder):
     seg_path = self.manual_path(dl_manager, _SEG)
     frames = self._read_meta(self.manual_path(dl_manager, _META))
     split_path = self.manual_path(dl_manager, _SPLIT)
-    split_mat = self._read_v5(split_path, tuple(_SPLITS.values()))
+    split_mat = builders.read_mat(split_path, self.MANUAL_DOWNLOAD_INSTRUCTIONS, tuple(_SPLITS.values()),
+                                 squeeze_me=True, struct_as_record=False)
     index = {folder: i for i, (folder, _, _) in enumerate(frames)}
     out = {}
     for split, variable in _SPLITS.items():
@@ -108,22 +108,10 @@ class SunRgbd(builders.ManualBuilder):
           data_root, seg_path, frames, sorted(index[f] for f in folders))
     return out
 
-  def _read_v5(self, path, variables) -> dict:
-    from scipy import io as scipy_io  # pylint: disable=g-import-not-at-top
-    data = builders.read_bytes(path, self.MANUAL_DOWNLOAD_INSTRUCTIONS)
-    try:
-      out = scipy_io.loadmat(io.BytesIO(data), variable_names=list(variables),
-                             squeeze_me=True, struct_as_record=False)
-    except Exception as e:  # pylint: disable=broad-except
-      raise self.fail(path, f'not a MATLAB v5 file ({type(e).__name__}: {e})') from e
-    missing = [v for v in variables if v not in out]
-    if missing:
-      raise self.fail(path, f'has no variable {", ".join(missing)}')
-    return out
-
   def _read_meta(self, path) -> list[tuple[str, str, str]]:
     """(frame folder, rgb name, depth name) per SUNRGBDMeta entry, in order."""
-    meta = np.atleast_1d(self._read_v5(path, ('SUNRGBDMeta',))['SUNRGBDMeta'])
+    meta = np.atleast_1d(builders.read_mat(path, self.MANUAL_DOWNLOAD_INSTRUCTIONS, ('SUNRGBDMeta',),
+                                           squeeze_me=True, struct_as_record=False)['SUNRGBDMeta'])
     frames = []
     for i, entry in enumerate(meta):
       try:
@@ -137,40 +125,33 @@ class SunRgbd(builders.ManualBuilder):
     return frames
 
   def _generate_examples(self, data_root, seg_path, frames, indices):
-    import h5py  # pylint: disable=g-import-not-at-top
     steps = self.MANUAL_DOWNLOAD_INSTRUCTIONS
     ignore = self.dataset_info.ignore_label
-    with seg_path.open('rb') as f:
+    with builders.open_mat_v73(seg_path, steps) as mat:
       try:
-        mat = h5py.File(f, 'r')
-      except Exception as e:  # pylint: disable=broad-except
-        raise self.fail(seg_path, 'not a MATLAB v7.3 (HDF5) file '
-                        f'({type(e).__name__}: {e})') from e
-      with mat:
-        try:
-          refs = np.asarray(mat['SUNRGBD2Dseg']['seglabel']).ravel()
-        except (KeyError, TypeError) as e:
-          raise self.fail(seg_path, 'has no struct SUNRGBD2Dseg with field seglabel') from e
-        if len(refs) != len(frames):
-          raise self.fail(seg_path, f'has {len(refs)} label maps, {_META} '
-                          f'{len(frames)} frames')
-        for i in indices:
-          folder, rgbname, depthname = frames[i]
-          frame_dir = data_root / folder
-          image = builders.read_image(frame_dir / 'image' / rgbname, steps)
-          raw_depth = builders.read_labels(frame_dir / 'depth_bfx' / depthname, steps)
-          labels = np.asarray(mat[refs[i]]).T
-          if labels.shape != image.shape[:2] or raw_depth.shape != image.shape[:2]:
-            raise self.fail(seg_path if labels.shape != image.shape[:2]
-                            else frame_dir / 'depth_bfx' / depthname,
-                            f'frame {folder}: labels {labels.shape}, depth '
-                            f'{raw_depth.shape} and image {image.shape[:2]} differ in size')
-          if labels.min() < 0 or labels.max() > _NUM_CLASSES:
-            raise self.fail(seg_path, f'seglabel of frame {folder} is outside 0..{_NUM_CLASSES}')
-          labels = labels.astype(np.int64)
-          segmentation = np.where(labels == 0, ignore, labels - 1)
-          yield folder, self.example(image, segmentation=segmentation,
-                                     depth=decode_depth(raw_depth))
+        refs = np.asarray(mat['SUNRGBD2Dseg']['seglabel']).ravel()
+      except (KeyError, TypeError) as e:
+        raise self.fail(seg_path, 'has no struct SUNRGBD2Dseg with field seglabel') from e
+      if len(refs) != len(frames):
+        raise self.fail(seg_path, f'has {len(refs)} label maps, {_META} '
+                        f'{len(frames)} frames')
+      for i in indices:
+        folder, rgbname, depthname = frames[i]
+        frame_dir = data_root / folder
+        image = builders.read_image(frame_dir / 'image' / rgbname, steps)
+        raw_depth = builders.read_labels(frame_dir / 'depth_bfx' / depthname, steps)
+        labels = np.asarray(mat[refs[i]]).T
+        if labels.shape != image.shape[:2] or raw_depth.shape != image.shape[:2]:
+          raise self.fail(seg_path if labels.shape != image.shape[:2]
+                          else frame_dir / 'depth_bfx' / depthname,
+                          f'frame {folder}: labels {labels.shape}, depth '
+                          f'{raw_depth.shape} and image {image.shape[:2]} differ in size')
+        if labels.min() < 0 or labels.max() > _NUM_CLASSES:
+          raise self.fail(seg_path, f'seglabel of frame {folder} is outside 0..{_NUM_CLASSES}')
+        labels = labels.astype(np.int64)
+        segmentation = np.where(labels == 0, ignore, labels - 1)
+        yield folder, self.example(image, segmentation=segmentation,
+                                   depth=decode_depth(raw_depth))
 
 
 def _strings(cell) -> list[str]:

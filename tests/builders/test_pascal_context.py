@@ -67,7 +67,7 @@ def _not_a_mat(path):
 @pytest.mark.parametrize('relative, corrupt, problem', [
     ('trainval/2008_000007.mat', _unknown_value, 'values \\[460\\]'),
     ('trainval/2008_000007.mat', _no_label_map, 'no variable LabelMap'),
-    ('trainval/2008_000007.mat', _not_a_mat, 'cannot be read'),
+    ('trainval/2008_000007.mat', _not_a_mat, 'is not a MATLAB v5 file'),
     ('59_labels.txt', lambda p: p.write_text('1: aeroplane\n2: unicorn\n'), 'unicorn'),
 ])
 def test_malformed_file_names_the_file(tmp_path, relative, corrupt, problem):

@@ -10,6 +10,7 @@ Paths are `etils.epath.Path` (not `os`): builders then also read from GCS,
 and TFDS's builder tests can check that no builder touches `os` directly.
 """
 
+import contextlib
 import inspect
 import io
 import re
@@ -162,6 +163,40 @@ def read_labels(path, instructions: str) -> np.ndarray:
   """A single-channel label image (grey, 16-bit, or the indices of a palette
   PNG, not its colours) as a 2-D integer array."""
   return _open(path, instructions, lambda p: _label_array(_pil(p)))
+
+
+def read_mat(path, instructions: str, variables: Sequence[str] = (), **loadmat_args) -> dict:
+  """A MATLAB v5 file's variables (scipy.io.loadmat; `variables`, if given,
+  are the only ones read and must all be there)."""
+  from scipy import io as scipy_io  # pylint: disable=g-import-not-at-top
+  data = read_bytes(path, instructions)
+  if variables:
+    loadmat_args['variable_names'] = list(variables)
+  try:
+    out = scipy_io.loadmat(io.BytesIO(data), **loadmat_args)
+  except Exception as e:  # pylint: disable=broad-except
+    raise DatasetFileError(path, f'is not a MATLAB v5 file ({type(e).__name__}: {e})',
+                           instructions) from e
+  missing = [v for v in variables if v not in out]
+  if missing:
+    raise DatasetFileError(path, f'has no variable {", ".join(missing)}', instructions)
+  return out
+
+
+@contextlib.contextmanager
+def open_mat_v73(path, instructions: str):
+  """A MATLAB v7.3 file (HDF5) open with h5py, read lazily: arrays come
+  transposed (MATLAB is column-major)."""
+  import h5py  # pylint: disable=g-import-not-at-top
+  path = epath.Path(path)
+  with _open(path, instructions, lambda p: p.open('rb')) as f:
+    try:
+      mat = h5py.File(f, 'r')
+    except Exception as e:  # pylint: disable=broad-except
+      raise DatasetFileError(path, f'is not a MATLAB v7.3 (HDF5) file ({type(e).__name__}: {e})',
+                             instructions) from e
+    with mat:
+      yield mat
 
 
 class ZipArchive:

@@ -97,7 +97,7 @@ def subset_indices(total: int, n: int | None, seed: int) -> np.ndarray:
 
 
 def _read_train_split(builder, split: str, num_examples: int | None, subset_seed: int,
-                      seed: int) -> tf.data.Dataset:
+                      seed: int, where: str = 'config') -> tf.data.Dataset:
   """This process's share of `split`, or of its fixed-seed subset of
   `num_examples` examples (see `subset_indices`); a subset reads only the
   chosen records (one TFDS read instruction per example)."""
@@ -109,8 +109,9 @@ def _read_train_split(builder, split: str, num_examples: int | None, subset_seed
   chosen = subset_indices(total, num_examples, subset_seed)
   mine = chosen[jax.process_index()::jax.process_count()]
   if not mine.size:
-    raise ValueError(f'{num_examples} examples cannot be shared by '
-                     f'{jax.process_count()} processes.')
+    raise UserError(f'train_examples={num_examples} leaves process {jax.process_index()} '
+                    f'of {jax.process_count()} without examples.', where=where,
+                    fix='use at least one training example per process.')
   instructions = [tfds.core.ReadInstruction(split, from_=int(i), to=int(i) + 1, unit='abs')
                   for i in mine]
   return builder.as_dataset(split=functools.reduce(operator.add, instructions),
@@ -201,12 +202,14 @@ def train_dataset(builder, split: str, num_examples: int | None, keys, *,
 
   `num_examples`: train on a fixed subset of that many examples of `split`
   (chosen by `subset_seed`, see `subset_indices`; None = all), the paper's
-  small target sets. See `augment.random_augment` for `scale_range`,
+  small target sets. `where`: the stage's place in the config, for errors.
+  See `augment.random_augment` for `scale_range`,
   `keypoint_flip_map`, `color_jitter` (strength in [0, 1], 0 = off) and
   `crop_keeps_object`.
   """
-  local_batch = _local_batch_size(batch_size, where)
-  ds = _read_train_split(builder, split, num_examples, subset_seed, seed)
+  local_batch = _local_batch_size(batch_size, f'{where}.input.batch_size')
+  ds = _read_train_split(builder, split, num_examples, subset_seed, seed,
+                         f'{where}.train_examples')
   ds = ds.map(functools.partial(prepare, keys=keys, max_objects=max_objects),
               num_parallel_calls=tf.data.AUTOTUNE)
   _check_flip_map(ds, keypoint_flip_map)
