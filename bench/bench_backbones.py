@@ -52,12 +52,12 @@ def bench(name, size, batch, steps, dtype):
   config.model[backbone].update(settings)
   stage = trainer.build_stage(config)
   tx, _ = optim.make_optimizer(config.optimizer, config.steps, 'bench')
-  state = jax.jit(functools.partial(trainer._init_state, stage, tx, batch_size=1))(
+  state = jax.jit(functools.partial(trainer.init_state, stage, tx, batch_size=1))(
       jax.random.key(0))
   rng = np.random.default_rng(0)
   data = {'image': jnp.asarray(rng.integers(0, 255, (batch, size, size, 3)), jnp.uint8),
           'segmentation': jnp.asarray(rng.integers(0, 150, (batch, size, size, 1)), jnp.int32)}
-  step = jax.jit(functools.partial(trainer._train_step, stage=stage, tx=tx), donate_argnums=0)
+  step = jax.jit(functools.partial(trainer.train_step, stage=stage, tx=tx), donate_argnums=0)
   start = time.perf_counter()
   compiled = step.lower(state, data).compile()
   compile_s = time.perf_counter() - start

@@ -5,13 +5,10 @@ import os
 os.environ.setdefault('XLA_FLAGS', '--xla_force_host_platform_device_count=8')
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 
-import contextlib  # pylint: disable=g-import-not-at-top,wrong-import-position
-import importlib.util
-from unittest import mock
+import importlib.util  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 import pytest
 import tensorflow as tf
-import tensorflow_datasets as tfds
 
 tf.config.set_visible_devices([], 'GPU')
 
@@ -27,15 +24,6 @@ def xla_cache(tmp_path_factory):
   jax.config.update('jax_persistent_cache_min_entry_size_bytes', 0)
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-@contextlib.contextmanager
-def mock_datasets(num_examples: int = 8):
-  """`tfds.testing.mock_data`, plus split sizes the mock cannot report."""
-  from transfer.data import pipeline  # pylint: disable=g-import-not-at-top
-  with tfds.testing.mock_data(num_examples=num_examples), mock.patch.object(
-      pipeline, 'num_examples_in', lambda builder, split: num_examples):
-    yield
 
 
 def load_config(path: str, arg: str = ''):

@@ -5,12 +5,15 @@ as the source and once as the target.
 """
 
 import glob
+import json
+import math
 import os
 
 import pytest
 
-from conftest import REPO, load_config, mock_datasets
+from conftest import REPO, load_config
 from transfer import experiment
+from transfer.data.mock import mock_datasets
 
 CONFIGS = sorted(os.path.relpath(p, REPO) for p in glob.glob(os.path.join(REPO, 'configs', '*.py')))
 CROSS_TASK = 'configs/synthetic_cross_task.py'
@@ -34,7 +37,25 @@ def test_config_runs_two_steps_under_mock_data(path, arg, tmp_path):
   for stage in config.stages:
     assert (tmp_path / stage / 'checkpoints' / '2').is_dir()
   assert results['target']['dataset'] == config.target.dataset
-  assert isinstance(results['relative_gain'], float)
+  _check_gains(results, tmp_path / 'results.json')
+
+
+def _check_gains(results, path):
+  """Gains follow their definition from the two metrics: finite numbers, or
+  None where undefined (a zero baseline), never NaN; results.json is strict
+  JSON."""
+  base, transfer = results['baseline'], results['transfer']
+  sign = 1 if results['higher_is_better'] else -1
+  assert math.isfinite(base) and math.isfinite(transfer)
+  assert results['absolute_gain'] == pytest.approx(sign * (transfer - base), abs=1e-12)
+  if base == 0:
+    assert results['relative_gain'] is None
+  else:
+    assert results['relative_gain'] == pytest.approx(sign * (transfer - base) / abs(base))
+
+  def reject(constant):
+    raise AssertionError(f'{path} holds {constant}')
+  assert json.loads(path.read_text(), parse_constant=reject) == results
 
 
 def test_cross_task_config_names_its_tasks():

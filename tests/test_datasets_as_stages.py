@@ -8,12 +8,13 @@ import jax
 import pytest
 import tensorflow_datasets as tfds
 
-from conftest import load_config, mock_datasets
+from conftest import load_config
 from transfer import config_base as base
 from transfer import optim
 from transfer import trainer
 from transfer.data import catalog
 from transfer.data import pipeline
+from transfer.data.mock import mock_datasets
 
 TASK_OF = {'segmentation': 'segmentation', 'depth': 'depth', 'boxes': 'detection',
            'keypoints': 'keypoints'}
@@ -54,11 +55,11 @@ def test_dataset_and_task_trace_a_train_and_an_eval_step(name, task):
   for batch in (train_batch, eval_batch):
     assert {k: batch[k].shape for k in expected} == expected
   tx, _ = optim.make_optimizer(config.optimizer, config.steps, 'test')
-  state = jax.eval_shape(functools.partial(trainer._init_state, stage, tx, batch_size=1),  # pylint: disable=protected-access
+  state = jax.eval_shape(functools.partial(trainer.init_state, stage, tx, batch_size=1),
                          jax.random.key(0))
-  _, metrics, _ = jax.eval_shape(functools.partial(trainer._train_step, stage=stage, tx=tx),  # pylint: disable=protected-access
+  _, metrics, _ = jax.eval_shape(functools.partial(trainer.train_step, stage=stage, tx=tx),
                                  state, train_batch)
   assert metrics.loss.total.shape == ()
-  stats = jax.eval_shape(functools.partial(trainer._eval_step, stage=stage), state, eval_batch)  # pylint: disable=protected-access
+  stats = jax.eval_shape(functools.partial(trainer.eval_step, stage=stage), state, eval_batch)
   if task == 'segmentation':  # The head predicts exactly the dataset's classes.
     assert stats['confusion'].shape == (info.num_classes, info.num_classes)

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import tensorflow_datasets as tfds
 
-from conftest import mock_datasets
 from transfer.data import pipeline
+from transfer.data.mock import mock_datasets
 from transfer.errors import UserError
 from transfer_datasets.synthetic import render
 from transfer_datasets.synthetic import synthetic
@@ -156,15 +156,24 @@ def test_keypoints_need_a_flip_map(builder):
         where='test')
 
 
-def test_mock_data_gives_the_right_shapes():
+def test_mock_data_batches_like_real_data():
   with mock_datasets(num_examples=8):
-    # Random values for every feature, even inconsistent sizes and counts.
-    mock = tfds.builder('synthetic_scenes/sunny')
+    mock_builder = tfds.builder('synthetic_scenes/sunny')
     for keys in (KEYS, ('depth',)):
-      _check_shapes(_first_batch(_train(mock, keys=keys, color_jitter=1.0)),
-                    (24, 40), keys=keys)
-      _check_shapes(_first_batch(_eval(mock, keys=keys)), (24, 40), keys=keys,
+      train = _first_batch(_train(mock_builder, keys=keys, color_jitter=1.0))
+      _check_shapes(train, (24, 40), keys=keys)
+      _check_shapes(_first_batch(_eval(mock_builder, keys=keys)), (24, 40), keys=keys,
                     evaluation=True)
+    # The pipeline passes boxes and keypoints through unrepaired: the mock's
+    # own values keep the format.
+    batch = _first_batch(_train(mock_builder))
+    valid = batch['objects_valid']
+    assert valid.any()
+    boxes = batch['boxes'][valid]
+    assert np.all((boxes >= 0) & (boxes <= 1)) and np.all(boxes[:, 2:] >= boxes[:, :2])
+    assert set(np.unique(batch['keypoints'][..., 2]).tolist()) <= {0, 1, 2}
+    assert set(np.unique(batch['segmentation']).tolist()) <= set(
+        range(len(render.CLASS_NAMES))) | {render.IGNORE_LABEL}
 
 
 def test_subset_indices_are_fixed_and_nested():
@@ -185,7 +194,7 @@ def test_train_subset_is_the_same_for_any_process_count(builder, process_count):
   for index in range(process_count):
     with mock.patch.object(jax, 'process_count', lambda: process_count), \
          mock.patch.object(jax, 'process_index', lambda: index):
-      ds = pipeline._read_train_split(builder, 'train', 3, subset_seed=7, seed=0)  # pylint: disable=protected-access
+      ds = pipeline.read_train_split(builder, 'train', 3, subset_seed=7, seed=0)
       read += [ex['image'].tobytes() for ex in tfds.as_numpy(ds)]
   assert sorted(read) == expected
 
@@ -194,5 +203,5 @@ def test_train_subset_smaller_than_the_process_count_is_a_user_error(builder):
   with mock.patch.object(jax, 'process_count', lambda: 3), \
        mock.patch.object(jax, 'process_index', lambda: 2), \
        pytest.raises(UserError, match='train_examples=2') as error:
-    pipeline._read_train_split(builder, 'train', 2, subset_seed=7, seed=0, where='config.target.train_examples')  # pylint: disable=protected-access
+    pipeline.read_train_split(builder, 'train', 2, subset_seed=7, seed=0, where='config.target.train_examples')
   assert error.value.where == 'config.target.train_examples'

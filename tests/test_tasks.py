@@ -1,12 +1,12 @@
 """Task losses and evaluators against independent numpy references."""
 
-import ml_collections
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
 from transfer import config_base
 from transfer.data import catalog
+from transfer.errors import UserError
 from transfer.tasks import depth, segmentation
 
 
@@ -15,6 +15,12 @@ def _segmentation_task(num_classes, ignore_label=255):
                              tasks=('segmentation',), ignore_label=ignore_label,
                              class_names=tuple(f'c{i}' for i in range(num_classes)))
   return segmentation.Task(config_base.task('segmentation'), info)
+
+
+def _depth_task(**config):
+  info = catalog.DatasetInfo(name='t', tfds_name='t', builder_module='t', domain='d',
+                             tasks=('depth',))
+  return depth.Task(config_base.task('depth', **config), info)
 
 
 def _numpy_miou(labels, preds, num_classes, ignore_label):
@@ -72,9 +78,7 @@ def test_depth_metrics_match_formulas_over_valid_pixels():
   gt[rng.random(gt.shape) < 0.3] = 0.0  # Invalid pixels.
   pred = (gt * rng.uniform(0.7, 1.4, gt.shape) + 0.1).astype(np.float32)
   valid_examples = np.array([True, True, False])
-  info = catalog.DatasetInfo(name='t', tfds_name='t', builder_module='t', domain='d',
-                             tasks=('depth',))
-  task = depth.Task(config_base.task('depth'), info)
+  task = _depth_task()
   stats = task.eval_stats({'depth': jnp.asarray(pred)},
                           {'depth': jnp.asarray(gt[..., None]),
                            '_valid': jnp.asarray(valid_examples)})
@@ -99,11 +103,82 @@ def test_depth_metrics_match_formulas_over_valid_pixels():
 
 
 def test_depth_l1_log_loss_is_mean_abs_log_error_on_valid_pixels():
-  info = catalog.DatasetInfo(name='t', tfds_name='t', builder_module='t', domain='d',
-                             tasks=('depth',))
-  task = depth.Task(ml_collections.ConfigDict(dict(name='depth', loss='l1_log')), info)
+  task = _depth_task(loss='l1_log')
   gt = np.array([[[1.0, 2.0], [0.0, 4.0]]], np.float32)[..., None]
   log_pred = np.log(np.array([[[2.0, 2.0], [9.0, 1.0]]], np.float32))[..., None]
   loss, _ = task.loss(jnp.asarray(log_pred), {'depth': jnp.asarray(gt)})
   expected = (np.log(2) + 0 + np.log(4)) / 3
   np.testing.assert_allclose(float(loss), expected, rtol=1e-5)
+
+
+def test_depth_silog_loss_matches_numpy_on_valid_pixels_of_valid_examples():
+  rng = np.random.default_rng(2)
+  gt = rng.uniform(0.5, 10, (3, 6, 5)).astype(np.float32)
+  gt[rng.random(gt.shape) < 0.3] = 0.0  # Invalid pixels.
+  log_pred = np.log(np.maximum(gt, 1.0)) + rng.normal(0.3, 0.5, gt.shape)
+  log_pred[2] += 50.0  # The padded example is far off.
+  valid_examples = np.array([True, True, False])
+  loss, _ = _depth_task(loss='silog').loss(
+      jnp.asarray(log_pred[..., None], jnp.float32),
+      {'depth': jnp.asarray(gt[..., None]), '_valid': jnp.asarray(valid_examples)})
+  mask = (gt > 0) & valid_examples[:, None, None]
+  d = log_pred[mask] - np.log(gt[mask].astype(np.float64))
+  expected = np.sqrt(np.mean(d**2) - 0.85 * np.mean(d)**2)
+  assert expected**2 > 10 * 1e-3  # Well above the floor.
+  np.testing.assert_allclose(float(loss), expected, rtol=1e-5)
+
+
+@pytest.mark.parametrize('offset,expected', [
+    (0.5, 0.5 * np.sqrt(0.15)),  # d = c: sqrt(c^2 - 0.85 c^2).
+    (0.05, np.sqrt(1e-3)),       # 0.15 c^2 < 1e-3: the floor.
+])
+def test_depth_silog_loss_of_a_constant_log_offset(offset, expected):
+  gt = np.array([[[1.0, 2.0], [0.0, 4.0]]], np.float32)[..., None]
+  log_pred = np.log(np.maximum(gt, 1.0)) + offset
+  log_pred[0, 1, 0] = 9.0  # An invalid pixel (gt = 0).
+  loss, _ = _depth_task(loss='silog').loss(jnp.asarray(log_pred, jnp.float32),
+                                           {'depth': jnp.asarray(gt)})
+  np.testing.assert_allclose(float(loss), expected, rtol=1e-4)
+
+
+def test_unknown_depth_loss_is_a_user_error_naming_task_loss():
+  with pytest.raises(UserError, match="'huber'") as error:
+    _depth_task(loss='huber')
+  assert error.value.where == 'task.loss'
+
+
+@pytest.mark.parametrize('ignore_label', [255, 0])
+def test_segmentation_labels_at_or_above_num_classes_do_not_count(ignore_label):
+  num_classes = 4
+  rng = np.random.default_rng(ignore_label)
+  task = _segmentation_task(num_classes, ignore_label)
+  labels = rng.integers(0, num_classes, (3, 5, 6))
+  out_of_range = rng.choice([4, 5, 9, 200, 255], labels.shape)
+  labels = np.where(rng.random(labels.shape) < 0.3, out_of_range, labels)
+  labels[rng.random(labels.shape) < 0.15] = ignore_label
+  logits = rng.normal(0, 3, labels.shape + (num_classes,)).astype(np.float32)
+  preds = rng.integers(0, num_classes, labels.shape)
+  valid_examples = np.array([True, True, False])
+  batch = {'segmentation': jnp.asarray(labels[..., None], jnp.int32),
+           '_valid': jnp.asarray(valid_examples)}
+  valid = ((labels != ignore_label) & (labels < num_classes)
+           & valid_examples[:, None, None])
+  assert (labels[valid_examples] >= num_classes).any() and 0 < valid.sum()
+
+  loss, aux = task.loss(jnp.asarray(logits), batch)
+  x, y = logits[valid].astype(np.float64), labels[valid]
+  log_softmax = x - x.max(-1, keepdims=True)
+  log_softmax -= np.log(np.exp(log_softmax).sum(-1, keepdims=True))
+  np.testing.assert_allclose(float(loss), -np.mean(log_softmax[np.arange(len(y)), y]),
+                             rtol=1e-5)
+  np.testing.assert_allclose(float(aux['pixel_accuracy']), np.mean(x.argmax(-1) == y),
+                             rtol=1e-6)
+
+  stats = task.eval_stats({'segmentation': jnp.asarray(preds)}, batch)
+  confusion = np.zeros((num_classes, num_classes))
+  np.add.at(confusion, (labels[valid], preds[valid]), 1)
+  np.testing.assert_array_equal(np.asarray(stats['confusion']), confusion)
+  evaluator = task.evaluator()
+  evaluator.update({k: np.asarray(v) for k, v in stats.items()})
+  expected = _numpy_miou(labels[valid], preds[valid], num_classes, ignore_label)
+  assert abs(evaluator.result()['miou'] - expected) < 1e-9

@@ -33,7 +33,7 @@ def test_loss_falls_on_a_fixed_batch():
   config = _tiny_stage(steps=40, learning_rate=5e-3)
   stage = trainer.build_stage(config)
   tx, _ = optim.make_optimizer(config.optimizer, config.steps, 'test')
-  state = trainer._init_state(stage, tx, jax.random.key(0), batch_size=1)
+  state = trainer.init_state(stage, tx, jax.random.key(0), batch_size=1)
   rng = np.random.default_rng(0)
   labels = np.zeros((8, 64, 64, 1), np.int32)
   labels[:, :32] = 2  # 'sky' above, 'ground' below, a box of class 3.
@@ -41,7 +41,7 @@ def test_loss_falls_on_a_fixed_batch():
   image = np.where(labels == 2, 200, np.where(labels == 3, 30, 120)).repeat(3, -1)
   batch = {'image': (image + rng.integers(0, 20, image.shape)).astype(np.uint8),
            'segmentation': labels}
-  step = jax.jit(functools.partial(trainer._train_step, stage=stage, tx=tx))
+  step = jax.jit(functools.partial(trainer.train_step, stage=stage, tx=tx))
   losses = []
   for _ in range(config.steps):
     state, metrics, _ = step(state, batch)
@@ -153,8 +153,8 @@ def test_bfloat16_step_loss_is_close_to_float32():
     config.model.dtype = dtype
     stage = trainer.build_stage(config)
     tx, _ = optim.make_optimizer(config.optimizer, config.steps, 'test')
-    state = trainer._init_state(stage, tx, jax.random.key(0), batch_size=1)
-    state, metrics, _ = jax.jit(functools.partial(trainer._train_step, stage=stage, tx=tx))(
+    state = trainer.init_state(stage, tx, jax.random.key(0), batch_size=1)
+    state, metrics, _ = jax.jit(functools.partial(trainer.train_step, stage=stage, tx=tx))(
         state, batch)
     losses[dtype] = float(metrics.compute()['loss'])
     states[dtype] = state

@@ -13,13 +13,23 @@ def _black(h=64, w=64):
   return np.zeros((h, w, 3), np.uint8)
 
 
-def test_palette():
+# Pascal VOC's colour map (VOCdevkit's labelcolormap / the VOC2012 PNGs) for
+# ids 1..20, written out: palette(n) gives ids 1..n these colours.
+VOC_COLOURS = np.array([
+    [128, 0, 0], [0, 128, 0], [128, 128, 0], [0, 0, 128], [128, 0, 128],
+    [0, 128, 128], [128, 128, 128], [64, 0, 0], [192, 0, 0], [64, 128, 0],
+    [192, 128, 0], [64, 0, 128], [192, 0, 128], [64, 128, 128], [192, 128, 128],
+    [0, 64, 0], [128, 64, 0], [0, 192, 0], [128, 192, 0], [0, 64, 128]], np.uint8)
+
+
+def test_palette_is_pascal_voc():
+  np.testing.assert_array_equal(visualize.palette(20), VOC_COLOURS)
+  np.testing.assert_array_equal(visualize.palette(3), VOC_COLOURS[:3])
   colours = visualize.palette(150)
   assert colours.shape == (150, 3) and colours.dtype == np.uint8
   assert len(np.unique(colours, axis=0)) == 150
   assert not (colours == 0).all(-1).any()  # Black is left for ignore.
-  np.testing.assert_array_equal(colours, visualize.palette(150))
-  np.testing.assert_array_equal(colours[:7], visualize.palette(7))
+  np.testing.assert_array_equal(colours[:20], VOC_COLOURS)
 
 
 def test_colorize_segmentation():
@@ -28,9 +38,8 @@ def test_colorize_segmentation():
   original = labels.copy()
   out = visualize.colorize_segmentation(labels, num_classes=5, ignore_label=255)
   assert out.shape == (16, 20, 3) and out.dtype == np.uint8
-  colours = visualize.palette(5)
   for c in range(5):
-    assert (out[labels == c] == colours[c]).all()
+    assert (out[labels == c] == VOC_COLOURS[c]).all()
   assert (out[0, :3] == 0).all()
   np.testing.assert_array_equal(labels, original)
 
@@ -86,7 +95,7 @@ def test_colorize_depth_vmin_vmax():
 def test_draw_boxes():
   image = _black()
   names = ['cat', 'dog', 'car']
-  colour = visualize.palette(3)[1]
+  colour = VOC_COLOURS[1]  # 'dog', id 1.
   out = visualize.draw_boxes(image, np.array([[20., 10., 50., 40.]]), [1], names)
   assert out.shape == (64, 64, 3) and out.dtype == np.uint8
   assert not image.any()
@@ -128,7 +137,7 @@ def test_draw_keypoints():
   ], np.float32)
   original = keypoints.copy()
   skeleton = ((0, 1), (1, 2))
-  colours = visualize.palette(2)
+  colours = VOC_COLOURS[:2]  # One per instance.
   out = visualize.draw_keypoints(image, keypoints, skeleton)
   assert out.shape == (64, 64, 3) and out.dtype == np.uint8
   for y, x in [(10, 10), (11, 10), (10, 50), (10, 30)]:

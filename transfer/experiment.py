@@ -10,6 +10,7 @@ Stages with a result.json are skipped, so the same command resumes a job.
 """
 
 import json
+import math
 import os
 
 from absl import logging
@@ -117,8 +118,6 @@ def run(config, workdir: str) -> dict:
   metric = task.metric
   base_value = stage_results[config.compare.baseline]['metrics'][metric]
   transfer_value = stage_results[config.compare.transfer]['metrics'][metric]
-  sign = 1.0 if task.higher_is_better else -1.0
-  gain = sign * (transfer_value - base_value) / abs(base_value) if base_value else float('nan')
   results = {
       'experiment': config.name,
       'source': _describe(built[config.compare.source]),
@@ -128,22 +127,46 @@ def run(config, workdir: str) -> dict:
       'higher_is_better': task.higher_is_better,
       'baseline': base_value,
       'transfer': transfer_value,
-      'relative_gain': gain,
+      **gains(transfer_value, base_value, task.higher_is_better),
       'stages': {k: v['metrics'] for k, v in stage_results.items()},
   }
   write_json_atomic(os.path.join(workdir, 'results.json'), results)
   return results
 
 
+def gains(transfer: float, baseline: float, higher_is_better: bool) -> dict:
+  """How much better the transfer is than the baseline (positive = better).
+
+  `absolute_gain` is the metric difference, `relative_gain` that difference
+  over |baseline|; either is None where it is undefined (a relative gain over
+  a zero baseline, or a metric that is not finite), never NaN.
+  """
+  sign = 1.0 if higher_is_better else -1.0
+  finite = math.isfinite(transfer) and math.isfinite(baseline)
+  absolute = sign * (transfer - baseline) if finite else None
+  relative = absolute / abs(baseline) if finite and baseline != 0 else None
+  return {'absolute_gain': absolute, 'relative_gain': relative}
+
+
+def _why_undefined(results: dict) -> str:
+  if results['absolute_gain'] is None:
+    return 'undefined (a metric is not finite)'
+  return 'undefined (baseline is 0)'
+
+
 def format_table(results: dict) -> str:
   src, tgt = results['source'], results['target']
   arrow = 'higher' if results['higher_is_better'] else 'lower'
+  absolute, relative = results['absolute_gain'], results['relative_gain']
   rows = [
       f"source  {src['dataset']} ({src['domain']}, {src['task']})",
       f"target  {tgt['dataset']} ({tgt['domain']}, {tgt['task']})",
       f"metric  {results['metric']} ({arrow} is better)",
       f"{'baseline (' + results['baseline_init'] + ')':<24}{results['baseline']:>10.4f}",
       f"{'transfer':<24}{results['transfer']:>10.4f}",
-      f"{'relative gain':<24}{results['relative_gain']:>+10.2%}",
+      f"{'relative gain':<24}" + (f'{relative:>+10.2%}' if relative is not None
+                                  else _why_undefined(results)),
   ]
+  if relative is None and absolute is not None:
+    rows.append(f"{'absolute gain':<24}{absolute:>+10.4f}")
   return '\n'.join(rows)

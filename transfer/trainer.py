@@ -1,7 +1,8 @@
 """The generic training loop: one stage = one dataset, one task, one init.
 
-Importable from a notebook: `trainer.train_and_evaluate(stage_config, workdir)`.
-Nothing here is task-specific; the Task plug-in supplies head, loss and
+Importable from a notebook: `trainer.train_and_evaluate(stage_config, workdir)`,
+and, for tests and benchmarks, its pieces `build_stage`, `init_state`,
+`train_step`, `eval_step` and `predict` (pure functions to jit). Nothing here is task-specific; the Task plug-in supplies head, loss and
 evaluation statistics.
 
 Start-up order: resume from `workdir/checkpoints` if it holds a checkpoint,
@@ -71,7 +72,8 @@ def _example_batch(stage, batch_size):
   return jnp.zeros((batch_size, height, width, 3), jnp.uint8)
 
 
-def _init_state(stage, tx, rng, batch_size):
+def init_state(stage, tx, rng, batch_size):
+  """A fresh train state (step, params, batch_stats, opt_state) of `stage`."""
   variables = stage.model.init(rng, _example_batch(stage, batch_size), train=False)
   params = variables['params']
   return {'step': jnp.zeros((), jnp.int32), 'params': params,
@@ -79,7 +81,8 @@ def _init_state(stage, tx, rng, batch_size):
           'opt_state': tx.init(params)}
 
 
-def _train_step(state, batch, *, stage, tx):
+def train_step(state, batch, *, stage, tx):
+  """One optimiser step on `batch`: (new state, TrainMetrics, logged scalars)."""
   def loss_fn(params):
     outputs, updates = stage.model.apply(
         {'params': params, 'batch_stats': state['batch_stats']}, batch['image'],
@@ -96,15 +99,17 @@ def _train_step(state, batch, *, stage, tx):
   return new_state, TrainMetrics.single_from_model_output(loss=loss), logs
 
 
-def _predict(state, batch, *, stage):
+def predict(state, batch, *, stage):
+  """The task's predictions for `batch` (inference mode)."""
   outputs = stage.model.apply(
       {'params': state['params'], 'batch_stats': state['batch_stats']},
       batch['image'], train=False)
   return stage.task.predict(outputs, batch)
 
 
-def _eval_step(state, batch, *, stage):
-  return stage.task.eval_stats(_predict(state, batch, stage=stage), batch)
+def eval_step(state, batch, *, stage):
+  """The task's evaluation statistics of `batch` (for its Evaluator)."""
+  return stage.task.eval_stats(predict(state, batch, stage=stage), batch)
 
 
 def _initialise(stage, state):
@@ -139,19 +144,20 @@ def _visualize(stage, predictions, batch, count: int) -> list[np.ndarray]:
   return panels
 
 
-def evaluate(stage, state, eval_step, mesh, ds, predict_step=None,
+def evaluate(stage, state, eval_fn, mesh, ds, predict_fn=None,
              num_images: int = 0) -> tuple[dict[str, float], list[np.ndarray]]:
   """One pass over the eval split; returns metrics and visualisation panels.
 
-  The Task's evaluator turns every batch's statistics into metrics; panels
-  come from the first batch when `num_images` > 0 (`predict_step` returns
-  predictions and the batch, replicated).
+  `eval_fn` is the jitted `eval_step`. The Task's evaluator turns every
+  batch's statistics into metrics; panels come from the first batch when
+  `num_images` > 0 (`predict_fn` returns predictions and the batch,
+  replicated).
   """
   evaluator, panels = stage.task.evaluator(), []
   for index, batch in enumerate(pipeline.GlobalBatches(ds, sharding.batch_sharding(mesh))):
-    evaluator.update(jax.device_get(eval_step(state, batch)))
+    evaluator.update(jax.device_get(eval_fn(state, batch)))
     if index == 0 and num_images:
-      predictions, batch = jax.device_get(predict_step(state, batch))
+      predictions, batch = jax.device_get(predict_fn(state, batch))
       panels = _visualize(stage, predictions, batch, num_images)
   return evaluator.result(), panels
 
@@ -190,7 +196,7 @@ def train_and_evaluate(config, workdir: str, where: str = 'config',
       max_objects=data_cfg.max_objects, where=f'{where}.input.eval_batch_size')
 
   tx, schedule = optim.make_optimizer(config.optimizer, config.steps, f'{where}.optimizer')
-  init_fn = functools.partial(_init_state, stage, tx, batch_size=1)
+  init_fn = functools.partial(init_state, stage, tx, batch_size=1)
   rng = jax.random.key(config.seed)
   abstract = jax.eval_shape(init_fn, rng)
   state_sharding = sharding.tree_shardings(abstract, config.get('sharding_rules', ()), mesh)
@@ -216,22 +222,22 @@ def train_and_evaluate(config, workdir: str, where: str = 'config',
     state, report = _initialise(stage, state)
     logging.info('Parameters:\n%s', parameter_overview.get_parameter_overview(state['params']))
 
-  train_step = jax.jit(
-      functools.partial(_train_step, stage=stage, tx=tx),
+  jit_train_step = jax.jit(
+      functools.partial(train_step, stage=stage, tx=tx),
       in_shardings=(state_sharding, batch_sharding),
       out_shardings=(state_sharding, sharding.replicated(mesh), sharding.replicated(mesh)),
       donate_argnums=0)
-  eval_step = jax.jit(functools.partial(_eval_step, stage=stage),
+  jit_eval_step = jax.jit(functools.partial(eval_step, stage=stage),
                       in_shardings=(state_sharding, batch_sharding),
                       out_shardings=sharding.replicated(mesh))
-  predict_step = jax.jit(
-      lambda state, batch: (_predict(state, batch, stage=stage), batch),
+  jit_predict_step = jax.jit(
+      lambda state, batch: (predict(state, batch, stage=stage), batch),
       in_shardings=(state_sharding, batch_sharding),
       out_shardings=sharding.replicated(mesh))
 
   def run_eval(step, state):
-    metrics, panels = evaluate(stage, state, eval_step, mesh, eval_data,
-                               predict_step, config.visualize.num_images)
+    metrics, panels = evaluate(stage, state, jit_eval_step, mesh, eval_data,
+                               jit_predict_step, config.visualize.num_images)
     writer.write_scalars(step, {f'eval/{k}': v for k, v in metrics.items()})
     _write_panels(writer, workdir, step, panels, config.visualize.png)
     return metrics
@@ -257,7 +263,7 @@ def train_and_evaluate(config, workdir: str, where: str = 'config',
     batch = next(batches)
     input_wait += time.perf_counter() - tick
     with jax.profiler.StepTraceAnnotation('train', step_num=step):
-      state, metrics, logs = train_step(state, batch)
+      state, metrics, logs = jit_train_step(state, batch)
     train_metrics = metrics if train_metrics is None else train_metrics.merge(metrics)
     progress(step)
     if step % config.log_every == 0 or step == config.steps:

@@ -13,7 +13,8 @@
 
 Frame f (1-based) has: rows 0-3 unlabelled, rows 4-7 raw class 1, rows
 8-11 raw 894 in columns 0-7 and raw 40 + f in columns 8-15; depth
-1 + f/4 + column/100 metres, 0 (missing) at pixel (0, 0).
+1 + f/4 + column/100 metres, 0 (missing) at pixel (0, 0); a random image
+(seed f). `frame(f)` returns them in [H, W] layout.
 
   python datasets/nyu_depth_v2/make_dummy_data.py
 """
@@ -68,25 +69,27 @@ def cell(strings):
   return out
 
 
+def frame(number: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+  """Frame `number`'s (1-based) image [H, W, 3] uint8, depth [H, W] float32
+  and raw labels [H, W] uint16, as the builder should yield them."""
+  image = np.random.default_rng(number).integers(0, 256, (HEIGHT, WIDTH, 3), np.uint8)
+  depth = np.broadcast_to(1 + number / 4 + np.arange(WIDTH) / 100, (HEIGHT, WIDTH))
+  depth = depth.astype(np.float32)
+  depth[0, 0] = 0
+  label = np.zeros((HEIGHT, WIDTH), np.uint16)
+  label[4:8] = 1
+  label[8:, :8] = 894
+  label[8:, 8:] = 40 + number
+  return image, depth, label
+
+
 def main():
   ROOT.mkdir(parents=True, exist_ok=True)
-  rng = np.random.default_rng(0)
-  images = np.zeros((FRAMES, 3, WIDTH, HEIGHT), np.uint8)
-  depths = np.zeros((FRAMES, WIDTH, HEIGHT), np.float32)
-  labels = np.zeros((FRAMES, WIDTH, HEIGHT), np.uint16)
-  for i in range(FRAMES):
-    frame = i + 1
-    image = rng.integers(0, 256, (HEIGHT, WIDTH, 3), np.uint8)
-    depth = np.broadcast_to(1 + frame / 4 + np.arange(WIDTH) / 100, (HEIGHT, WIDTH)).copy()
-    depth[0, 0] = 0
-    label = np.zeros((HEIGHT, WIDTH), np.uint16)
-    label[4:8] = 1
-    label[8:, :8] = 894
-    label[8:, 8:] = 40 + frame
-    # MATLAB is column-major: h5py sees every array transposed.
-    images[i] = image.transpose(2, 1, 0)
-    depths[i] = depth.T
-    labels[i] = label.T
+  frames = [frame(number) for number in range(1, FRAMES + 1)]
+  # MATLAB is column-major: h5py sees every array transposed.
+  images = np.stack([image.transpose(2, 1, 0) for image, _, _ in frames])
+  depths = np.stack([depth.T for _, depth, _ in frames])
+  labels = np.stack([label.T for _, _, label in frames])
   mat_v73(ROOT / 'nyu_depth_v2_labeled.mat',
           {'images': images, 'depths': depths, 'labels': labels})
   mat_v5(ROOT / 'splits.mat', {'trainNdxs': np.array([[1.], [3.]]),

@@ -10,7 +10,6 @@ the same object layout in every domain. Camera ranges are part of a domain:
 
 import dataclasses
 
-from etils import epath
 import numpy as np
 import tensorflow_datasets as tfds
 
@@ -42,14 +41,10 @@ class SyntheticScenesConfig(tfds.core.BuilderConfig):
                        f'{sorted(render.DOMAINS)}.')
 
 
-class SyntheticScenes(tfds.core.GeneratorBasedBuilder):
+class SyntheticScenes(features.ExampleBuilder):
   """Rendered ground-plane scenes with segmentation, depth, instances, boxes
   and keypoints for every example."""
 
-  # TFDS infers these through importlib.resources, which fails on the
-  # namespace package `transfer_datasets` under an editable install.
-  code_path = epath.Path(__file__)
-  pkg_dir_path = code_path.parent
   VERSION = tfds.core.Version('1.1.0')
   RELEASE_NOTES = {
       '1.0.0': 'Initial release.',

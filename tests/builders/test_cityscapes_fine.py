@@ -9,33 +9,40 @@ import pytest
 import tensorflow_datasets as tfds
 
 import builder_testing
+import cityscapes_labels
 from transfer.data import builders
+from transfer_datasets.cityscapes_fine import CLASS_NAMES
 from transfer_datasets.cityscapes_fine import cityscapes_fine
-
-IGNORE = 255
+from transfer_datasets.cityscapes_fine import make_dummy_data as dummy
 
 
 class CityscapesFineTest(builder_testing.BuilderTest):
   DATASET_CLASS = cityscapes_fine.CityscapesFine
   SPLITS = {'train': 2, 'validation': 1}  # the test frame is not built
 
+  def frames(self, split: str) -> list[tuple[int, dict]]:
+    """(dummy frame index, example) of a split."""
+    return [(cityscapes_labels.closest_frame(ex['segmentation'][..., 0], dummy.label_ids,
+                                             range(3)), ex) for ex in self.examples(split)]
+
+  def test_splits_hold_their_frames(self):
+    for split, indices in (('train', [0, 1]), ('validation', [2])):
+      assert sorted(index for index, _ in self.frames(split)) == indices
+
   def test_label_ids_map_to_train_ids(self):
-    examples = self.examples('train') + self.examples('validation')
-    marks = []
-    for ex in examples:
-      seg = ex['segmentation'][..., 0]
-      assert ex['has_segmentation'] and not ex['has_depth'] and not ex['has_boxes']
-      assert ex['image'].shape == (16, 32, 3) and seg.shape == (16, 32)
-      marks.append(int(np.flatnonzero(seg[0] == 13)[0]))  # car mark in sky row
-      seg[0, marks[-1]] = 10
-      np.testing.assert_array_equal(seg[0:4], 10)          # sky 23
-      np.testing.assert_array_equal(seg[4:8], 13)          # car 26
-      np.testing.assert_array_equal(seg[8:12, :16], 0)     # road 7
-      np.testing.assert_array_equal(seg[8:12, 16:], 1)     # sidewalk 8
-      np.testing.assert_array_equal(seg[12:14], IGNORE)    # parking 9
-      np.testing.assert_array_equal(seg[14], 18)           # bicycle 33
-      np.testing.assert_array_equal(seg[15], IGNORE)       # unlabeled 0, ego vehicle 1
-    assert sorted(marks) == [0, 1, 2]
+    # Every label id 0..33 and some above 33, checked against labels.py.
+    for split in self.SPLITS:
+      for index, ex in self.frames(split):
+        ids = dummy.label_ids(index)
+        seg = ex['segmentation'][..., 0]
+        assert set(range(35)) <= set(ids.ravel().tolist())
+        assert ex['has_segmentation'] and not ex['has_depth'] and not ex['has_boxes']
+        assert ex['image'].shape == (16, 32, 3) and seg.shape == (16, 32)
+        np.testing.assert_array_equal(seg, cityscapes_labels.train_ids(ids))
+
+  def test_class_names_follow_labels_py(self):
+    names = cityscapes_labels.TRAIN_ID_NAMES
+    assert CLASS_NAMES == tuple(names[train_id] for train_id in range(19))
 
   def test_image_is_the_left_image_of_the_label(self):
     (ex,) = self.examples('validation')

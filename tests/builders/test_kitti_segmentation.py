@@ -8,35 +8,41 @@ import pytest
 import tensorflow_datasets as tfds
 
 import builder_testing
+import cityscapes_labels
 from transfer.data import builders
+from transfer_datasets.kitti_segmentation import CLASS_NAMES
 from transfer_datasets.kitti_segmentation import kitti_segmentation
-
-IGNORE = 255
+from transfer_datasets.kitti_segmentation import make_dummy_data as dummy
 
 
 class KittiSegmentationTest(builder_testing.BuilderTest):
   DATASET_CLASS = kitti_segmentation.KittiSegmentation
   SPLITS = {'train': 2, 'validation': 2}
 
+  def frames(self, split: str) -> list[tuple[int, dict]]:
+    """(dummy frame, example) of a split."""
+    return [(cityscapes_labels.closest_frame(ex['segmentation'][..., 0], dummy.label_ids,
+                                             range(4)), ex) for ex in self.examples(split)]
+
   def test_split_follows_the_mseg_list(self):
     assert {1, 3} <= kitti_segmentation.VALIDATION_FRAMES
     assert not {0, 2} & kitti_segmentation.VALIDATION_FRAMES
     assert len(kitti_segmentation.VALIDATION_FRAMES) == 50
     for split, frames in (('train', [0, 2]), ('validation', [1, 3])):
-      marks = sorted(int(np.flatnonzero(ex['segmentation'][0, :, 0] == 13)[0])
-                     for ex in self.examples(split))
-      assert marks == frames
+      assert sorted(frame for frame, _ in self.frames(split)) == frames
 
   def test_cityscapes_label_ids_map_to_train_ids(self):
-    for ex in self.examples('train') + self.examples('validation'):
-      seg = ex['segmentation'][..., 0].copy()
-      assert ex['has_segmentation'] and ex['image'].shape == (12, 40, 3)
-      seg[0][seg[0] == 13] = 10
-      np.testing.assert_array_equal(seg[0:3], 10)     # sky 23
-      np.testing.assert_array_equal(seg[3:6], 13)     # car 26
-      np.testing.assert_array_equal(seg[6:9], 0)      # road 7
-      np.testing.assert_array_equal(seg[9:11], 9)     # terrain 22
-      np.testing.assert_array_equal(seg[11], IGNORE)  # out of roi 3, unlabeled 0
+    # Every label id 0..33 and some above 33, checked against labels.py.
+    for split in self.SPLITS:
+      for frame, ex in self.frames(split):
+        ids = dummy.label_ids(frame)
+        assert set(range(35)) <= set(ids.ravel().tolist())
+        assert ex['has_segmentation'] and ex['image'].shape == (12, 40, 3)
+        np.testing.assert_array_equal(ex['segmentation'][..., 0], cityscapes_labels.train_ids(ids))
+
+  def test_class_names_are_the_cityscapes_train_ids(self):
+    names = cityscapes_labels.TRAIN_ID_NAMES
+    assert CLASS_NAMES == tuple(names[train_id] for train_id in range(19))
 
 
 def test_label_of_wrong_size_names_the_member(tmp_path):

@@ -6,6 +6,7 @@ import tensorflow_datasets as tfds
 
 import builder_testing
 from transfer.data import builders
+from transfer_datasets.nyu_depth_v2 import make_dummy_data as dummy
 from transfer_datasets.nyu_depth_v2 import nyu_depth_v2_labeled as nyu
 
 # make_dummy_data: mapClass sends raw class k to NYU40 class 1 + (7 k mod 40).
@@ -35,17 +36,29 @@ class NyuDepthV2LabeledTest(builder_testing.BuilderTest):
     for split in self.SPLITS:
       for ex in self.examples(split):
         seg = ex['segmentation'][..., 0]
-        frame = int(round((float(ex['depth'][5, 0, 0]) - 1) * 4))
+        frame = _frame_number(ex)
         assert ex['has_segmentation'] and seg.shape == (12, 16)
         np.testing.assert_array_equal(seg[:4], 255)          # unlabelled
         np.testing.assert_array_equal(seg[4:8], RAW_1)
         np.testing.assert_array_equal(seg[8:, :8], RAW_894)
         np.testing.assert_array_equal(seg[8:, 8:], (7 * (40 + frame)) % 40)
 
-  def test_image_is_untransposed(self):
-    # Image, depth and labels are all [H, W]: the depth ramp runs along W.
-    ex = self.examples('train')[0]
-    assert ex['image'].shape[:2] == ex['depth'].shape[:2] == ex['segmentation'].shape[:2]
+  def test_frames_equal_the_dummy_data_pixel_for_pixel(self):
+    # Image, depth and labels come out [H, W], untransposed, unscrambled.
+    numbers = []
+    for ex in self.examples('train') + self.examples('validation'):
+      numbers.append(_frame_number(ex))
+      image, depth, raw = dummy.frame(numbers[-1])
+      np.testing.assert_array_equal(ex['image'], image)
+      np.testing.assert_array_equal(ex['depth'][..., 0], depth)
+      np.testing.assert_array_equal(ex['segmentation'][..., 0],
+                                    np.where(raw == 0, 255, (7 * raw) % 40))
+    assert sorted(numbers) == [1, 2, 3]
+
+
+def _frame_number(ex) -> int:
+  """make_dummy_data: frame f has depth 1 + f / 4 in column 0."""
+  return int(round((float(ex['depth'][5, 0, 0]) - 1) * 4))
 
 
 def _copy(tmp_path):

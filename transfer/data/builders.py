@@ -45,23 +45,17 @@ def _dedent(text: str) -> str:
   return inspect.cleandoc(text or '(none given)')
 
 
-class ManualBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
+class ManualBuilder(features.ExampleBuilder, skip_registration=True):
   """A builder of the project's example format from a manual download.
 
   Subclasses set `VERSION`, `MANUAL_DOWNLOAD_INSTRUCTIONS` and either
   `CATALOG_NAME` (the catalogue entry this builder serves) or, with
   `BUILDER_CONFIGS`, `CATALOG_NAMES` (config name -> catalogue entry).
+  Every example is checked as it is written (`features.ExampleBuilder`).
   """
 
   CATALOG_NAME: str = ''
   CATALOG_NAMES: Mapping[str, str] = {}
-
-  def __init_subclass__(cls, **kwargs):
-    # TFDS finds a builder's files through importlib.resources, which fails
-    # on the namespace package `transfer_datasets` of an editable install.
-    cls.code_path = epath.Path(inspect.getfile(cls))
-    cls.pkg_dir_path = cls.code_path.parent
-    super().__init_subclass__(**kwargs)
 
   def _download_and_prepare(self, dl_manager, download_config):
     try:

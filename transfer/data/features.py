@@ -38,8 +38,14 @@ Absent annotations are stored, not omitted, so every example of every dataset
 decodes to the same structure and the pipeline can batch with static shapes.
 """
 
+import functools
+import inspect
+
+from etils import epath
 import numpy as np
 import tensorflow_datasets as tfds
+
+from transfer.errors import UserError
 
 # Annotations a task can learn from.
 ANNOTATIONS = ('segmentation', 'depth', 'boxes', 'keypoints')
@@ -88,3 +94,81 @@ def empty_annotations(height: int, width: int, num_keypoints: int,
       'objects': objects,
       **{flag: False for flag in FLAGS},
   }
+
+
+def invalid(example: dict) -> str | None:
+  """What breaks the format in one example as a builder yields it, or None.
+
+  Checked: boxes (finite, in [0, 1], ymin <= ymax and xmin <= xmax), object
+  labels (not negative) and keypoints (visibility 0, 1 or 2; coordinates in
+  [0, 1], and 0 where the visibility is 0). Nothing downstream repairs these.
+  """
+  objects = example.get('objects', {})
+  boxes = np.asarray(objects.get('bbox', np.zeros((0, 4))), np.float64).reshape(-1, 4)
+  for n, box in enumerate(boxes):
+    described = f'object {n} has box (ymin, xmin, ymax, xmax) = {tuple(box.tolist())}'
+    if not np.all(np.isfinite(box) & (box >= 0) & (box <= 1)):
+      return f'{described}, outside [0, 1]'
+    if box[0] > box[2] or box[1] > box[3]:
+      return f'{described}: its corners are swapped'
+  labels = np.asarray(objects.get('label', ()))
+  if labels.size and labels.min() < 0:
+    return f'object {int(np.argmin(labels))} has the negative label {labels.min()}'
+  if 'keypoints' in objects:
+    keypoints = np.asarray(objects['keypoints'], np.float64)
+    for n, k in zip(*np.nonzero(~np.isin(keypoints[..., 2], (0, 1, 2)))):
+      return (f'object {n} keypoint {k} has visibility {keypoints[n, k, 2]}, '
+              'not 0, 1 or 2')
+    yx, labelled = keypoints[..., :2], keypoints[..., 2] > 0
+    outside = ~np.all(np.isfinite(yx) & (yx >= 0) & (yx <= 1), -1) & labelled
+    unlabelled_set = np.any(yx != 0, -1) & ~labelled
+    for mask, problem in ((outside, 'outside [0, 1]'),
+                          (unlabelled_set, 'not 0 although its visibility is 0')):
+      for n, k in zip(*np.nonzero(mask)):
+        return f'object {n} keypoint {k} has (y, x) = {tuple(yx[n, k].tolist())}, {problem}'
+  return None
+
+
+class InvalidExampleError(UserError):
+  """A builder yielded an example outside the format."""
+
+  def __init__(self, dataset: str, split: str, key, problem: str, builder: str):
+    super().__init__(
+        f'Dataset {dataset!r}, split {split!r}, example {key!r}: {problem}.',
+        where=builder,
+        fix='the builder must convert its source annotations into the example format '
+        '(transfer/data/features.py) or reject the source file that holds them; '
+        'fix it and build the dataset again.')
+
+
+class ExampleBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
+  """The base of every builder of this format: each example a split generator
+  yields is checked (`invalid`), so a bad one stops the build with an
+  `InvalidExampleError` that names the dataset, split and example key."""
+
+  def __init_subclass__(cls, **kwargs):
+    # TFDS finds a builder's files through importlib.resources, which fails
+    # on the namespace package `transfer_datasets` of an editable install.
+    cls.code_path = epath.Path(inspect.getfile(cls))
+    cls.pkg_dir_path = cls.code_path.parent
+    if '_split_generators' in cls.__dict__:
+      cls._split_generators = _checked_splits(cls.__dict__['_split_generators'])
+    super().__init_subclass__(**kwargs)
+
+
+def _checked_splits(split_generators):
+  @functools.wraps(split_generators)
+  def wrapper(self, *args, **kwargs):
+    return {split: _checked_examples(self, split, generator)
+            for split, generator in split_generators(self, *args, **kwargs).items()}
+  return wrapper
+
+
+def _checked_examples(builder, split, generator):
+  name = builder.name if builder.builder_config is None else (
+      f'{builder.name}/{builder.builder_config.name}')
+  for key, example in generator:
+    problem = invalid(example)
+    if problem:
+      raise InvalidExampleError(name, split, key, problem, type(builder).__module__)
+    yield key, example

@@ -96,7 +96,7 @@ def subset_indices(total: int, n: int | None, seed: int) -> np.ndarray:
   return np.sort(np.argsort(ranks, kind='stable')[:n])
 
 
-def _read_train_split(builder, split: str, num_examples: int | None, subset_seed: int,
+def read_train_split(builder, split: str, num_examples: int | None, subset_seed: int,
                       seed: int, where: str = 'config') -> tf.data.Dataset:
   """This process's share of `split`, or of its fixed-seed subset of
   `num_examples` examples (see `subset_indices`); a subset reads only the
@@ -128,10 +128,9 @@ def _pad(x, n: int):
 def _objects(example, n: int, with_keypoints: bool) -> dict:
   """The first `n` objects, padded, with their areas and the instance map."""
   objects = example['objects']
-  # Mock data has arbitrary values: clip, and order the corners.
-  y0, x0, y1, x1 = tf.unstack(tf.clip_by_value(objects['bbox'], 0, 1), axis=-1)
-  boxes = tf.stack([tf.minimum(y0, y1), tf.minimum(x0, x1),
-                    tf.maximum(y0, y1), tf.maximum(x0, x1)], -1)
+  # Builders check the format as they write (features.invalid): boxes are
+  # ordered and in [0, 1], keypoints 0 where not labelled.
+  boxes = objects['bbox']
   hw = tf.cast(tf.shape(example['image'])[:2], tf.float32)
   box_areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]) * (
       hw[0] * hw[1])
@@ -148,10 +147,7 @@ def _objects(example, n: int, with_keypoints: bool) -> dict:
       'has_instances': example['has_instances'],
   }
   if with_keypoints:
-    keypoints = objects['keypoints']
-    visibility = tf.clip_by_value(tf.round(keypoints[..., 2:]), 0, 2)
-    keypoints = tf.concat([keypoints[..., :2], visibility], -1)
-    out['keypoints'] = _pad(tf.where(visibility > 0, keypoints, 0.0), n)
+    out['keypoints'] = _pad(objects['keypoints'], n)
   return out
 
 
@@ -208,7 +204,7 @@ def train_dataset(builder, split: str, num_examples: int | None, keys, *,
   `crop_keeps_object`.
   """
   local_batch = _local_batch_size(batch_size, f'{where}.input.batch_size')
-  ds = _read_train_split(builder, split, num_examples, subset_seed, seed,
+  ds = read_train_split(builder, split, num_examples, subset_seed, seed,
                          f'{where}.train_examples')
   ds = ds.map(functools.partial(prepare, keys=keys, max_objects=max_objects),
               num_parallel_calls=tf.data.AUTOTUNE)

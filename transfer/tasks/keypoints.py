@@ -23,6 +23,23 @@ from transfer import visualize
 from transfer.tasks import base, objects
 
 
+def keypoint_targets(batch, grid, object_targets):
+  """The keypoint heatmap [B, h, w, K] and the keypoints' cells, points and labels.
+
+  `object_targets` comes from `objects.object_targets`. Per keypoint [B, N, K]:
+  its cell, its point in grid units, and whether it is labelled (visibility 1
+  or 2 of a training object). A keypoint's Gaussian has half its object's
+  sigma, at least MIN_SIGMA.
+  """
+  points = batch['keypoints'][..., :2] * jnp.array(grid, jnp.float32)
+  labelled = (batch['keypoints'][..., 2] > 0) & object_targets['valid'][..., None]
+  cells = jnp.clip(jnp.floor(points), 0, jnp.array(grid) - 1).astype(jnp.int32)
+  sigma = jnp.broadcast_to(object_targets['sigma'][..., None, :] / 2, points.shape)
+  peaks = objects.gaussians(cells, jnp.maximum(sigma, objects.MIN_SIGMA), grid)
+  heatmap = (peaks * labelled[..., None, None]).max(axis=1).transpose(0, 2, 3, 1)
+  return {'heatmap': heatmap, 'cells': cells, 'points': points, 'labelled': labelled}
+
+
 class Task(objects.Task):
   annotation = 'keypoints'
 
@@ -47,18 +64,14 @@ class Task(objects.Task):
     targets = objects.object_targets(batch, grid, self.num_classes)
     centre_loss, offset_loss = objects.centre_losses(outputs, batch, targets,
                                                      self.num_classes, grid)
-    # Keypoints in grid units; labelled = visibility 1 or 2 of a training object.
-    points = batch['keypoints'][..., :2] * jnp.array(grid, jnp.float32)
-    labelled = (batch['keypoints'][..., 2] > 0) & targets['valid'][..., None]
+    point_targets = keypoint_targets(batch, grid, targets)
+    points, cells, labelled = (point_targets[k] for k in ('points', 'cells', 'labelled'))
     regressed = objects.gather(outputs['keypoint_offsets'], targets['cell'])
-    regressed = regressed.reshape(points.shape)
     regression_loss = objects.masked_l1(
-        regressed, points - targets['cell'][..., None, :], labelled)
-    cells = jnp.clip(jnp.floor(points), 0, jnp.array(grid) - 1).astype(jnp.int32)
-    sigma = jnp.broadcast_to(targets['sigma'][..., None, :] / 2, points.shape)
-    peaks = objects.gaussians(cells, jnp.maximum(sigma, objects.MIN_SIGMA), grid)
-    heatmap = (peaks * labelled[..., None, None]).max(axis=1).transpose(0, 2, 3, 1)
-    keypoint_heatmap_loss = objects.focal_loss(outputs['keypoint_heatmap'], heatmap)
+        regressed.reshape(points.shape), points - targets['cell'][..., None, :], labelled)
+    heatmap = point_targets['heatmap']
+    keypoint_heatmap_loss = objects.focal_loss(
+        outputs['keypoint_heatmap'], heatmap, base.example_mask(batch, heatmap.shape))
     subpixel_loss = objects.masked_l1(
         objects.gather(outputs['keypoint_subpixel'], cells), points - cells, labelled)
     loss = (centre_loss + offset_loss + keypoint_heatmap_loss + subpixel_loss

@@ -56,7 +56,7 @@ def object_targets(batch, grid, num_classes):
 def centre_losses(outputs, batch, targets, num_classes, grid):
   """Focal loss of the centre heatmap and L1 of the centres' sub-cell offsets."""
   heatmap = class_heatmap(targets, batch['labels'], num_classes, grid)
-  return (focal_loss(outputs['heatmap'], heatmap),
+  return (focal_loss(outputs['heatmap'], heatmap, base.example_mask(batch, heatmap.shape)),
           masked_l1(gather(outputs['offset'], targets['cell']), targets['offset'],
                     targets['valid']))
 
@@ -80,13 +80,14 @@ def class_heatmap(targets, labels, num_classes, grid):
   return heat.transpose(0, 2, 3, 1)
 
 
-def focal_loss(logits, target):
-  """CenterNet's penalty-reduced focal loss, normalised by the peak count."""
-  positive = target == 1.0
+def focal_loss(logits, target, valid):
+  """CenterNet's penalty-reduced focal loss over the entries where `valid`
+  (broadcast to `logits`), normalised by the number of valid peaks."""
+  positive = (target == 1.0) & valid
   p = jax.nn.sigmoid(logits)
   loss = jnp.where(positive, (1 - p)**2 * -jax.nn.log_sigmoid(logits),
                    (1 - target)**4 * p**2 * -jax.nn.log_sigmoid(-logits))
-  return loss.sum() / jnp.maximum(positive.sum(), 1)
+  return jnp.sum(loss * valid) / jnp.maximum(positive.sum(), 1)
 
 
 def masked_l1(pred, target, mask):

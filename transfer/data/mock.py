@@ -1,0 +1,105 @@
+"""Mock data in the example format: for tests and runs without any dataset.
+
+`mock_datasets(n)` is `tfds.testing.mock_data` whose random examples keep
+the format's invariants (features.py), as a real builder writes them: every
+catalogue dataset yields its own annotations (class ids below its class
+count or the ignore label, positive depth with holes, ordered boxes inside
+the image, an instance map, keypoints with COCO visibilities), built through
+`builders.example` like the real builders and checked by
+`features.invalid`. TFDS's own mock fills each tensor with unrelated random
+values instead (swapped box corners, visibilities such as 0.37), which the
+pipeline does not repair.
+
+Examples are deterministic per dataset, split and index; a split's slices
+(`train[:50%]`, read instructions) all yield the same `num_examples`
+examples, and `pipeline.num_examples_in` reports that count.
+"""
+
+import contextlib
+import hashlib
+from unittest import mock
+
+import numpy as np
+import tensorflow as tf
+import tensorflow_datasets as tfds
+
+from transfer.data import builders, catalog, features, pipeline
+
+
+def example(info: catalog.DatasetInfo, rng: np.random.Generator) -> dict:
+  """One random example of `info`'s annotations, in the stored format."""
+  height, width = (int(v) for v in rng.integers(24, 49, 2))
+  annotations = {}
+  if 'segmentation' in info.tasks:
+    labels = rng.integers(0, info.num_classes, (height, width))
+    annotations['segmentation'] = np.where(rng.random((height, width)) < 0.1,
+                                           info.ignore_label, labels)
+  if 'depth' in info.tasks:
+    depth = rng.uniform(0.5, 20.0, (height, width))
+    annotations['depth'] = np.where(rng.random((height, width)) < 0.1, 0.0, depth)
+  if {'boxes', 'keypoints'} & set(info.tasks):
+    annotations.update(_objects(info, rng, height, width))
+  image = rng.integers(0, 256, (height, width, 3), np.uint8)
+  out = builders.example(image, ignore_label=info.ignore_label,
+                         num_keypoints=info.num_keypoints, **annotations)
+  problem = features.invalid(out)
+  if problem:
+    raise AssertionError(f'mock example of {info.name}: {problem}')
+  return out
+
+
+def _objects(info, rng, height, width) -> dict:
+  """1-4 objects: pixel boxes of at least 2x2, instance ids painted in
+  order, keypoints inside their box (COCO visibility 0, 1 or 2)."""
+  count = int(rng.integers(1, 5))
+  x0 = rng.uniform(0, width - 2, count)
+  y0 = rng.uniform(0, height - 2, count)
+  boxes = np.stack([x0, y0, rng.uniform(x0 + 2, width), rng.uniform(y0 + 2, height)], -1)
+  instances = np.zeros((height, width), np.int64)
+  for i, (bx0, by0, bx1, by1) in enumerate(boxes):
+    instances[int(by0):int(np.ceil(by1)), int(bx0):int(np.ceil(bx1))] = i + 1
+  out = {'boxes': boxes, 'instances': instances,
+         'labels': rng.integers(0, len(info.object_classes), count),
+         'is_crowd': rng.random(count) < 0.1}
+  if info.num_keypoints:
+    k = info.num_keypoints
+    corner, extent = boxes[:, None, :2], boxes[:, None, 2:] - boxes[:, None, :2]
+    # Pixel indices (example()'s convention): centres c + 0.5 inside the box.
+    xy = corner + rng.uniform(0, 1, (count, k, 2)) * extent - 0.5
+    visibility = rng.integers(0, 3, (count, k))
+    out['keypoints'] = np.concatenate([xy, visibility[..., None]], -1)
+  return out
+
+
+def _info_of(builder) -> catalog.DatasetInfo:
+  name = builder.name if builder.builder_config is None else (
+      f'{builder.name}/{builder.builder_config.name}')
+  [info] = [catalog.get(n) for n in catalog.names() if catalog.get(n).tfds_name == name]
+  return info
+
+
+def _as_dataset(num_examples):
+  """A replacement of `DatasetBuilder._as_dataset` yielding mock examples."""
+
+  def as_dataset(builder, split, decoders=None, read_config=None, shuffle_files=False):
+    del decoders, read_config, shuffle_files
+    info = _info_of(builder)
+
+    def generate():
+      for index in range(num_examples):
+        seed = hashlib.blake2b(f'{info.name}:{split}:{index}'.encode(), digest_size=8)
+        yield example(info, np.random.default_rng(int.from_bytes(seed.digest(), 'little')))
+
+    return tf.data.Dataset.from_generator(
+        generate, output_signature=builder.info.features.get_tensor_spec())
+
+  return as_dataset
+
+
+@contextlib.contextmanager
+def mock_datasets(num_examples: int = 8):
+  """Every TFDS builder yields `num_examples` valid mock examples per split."""
+  with tfds.testing.mock_data(num_examples=num_examples,
+                              as_dataset_fn=_as_dataset(num_examples)), \
+       mock.patch.object(pipeline, 'num_examples_in', lambda builder, split: num_examples):
+    yield
