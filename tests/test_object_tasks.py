@@ -170,8 +170,8 @@ def _reference_detection_loss(outputs, batch, size_weight):
 
 
 def _reference_keypoint_loss(outputs, batch, regression_weight):
-  """Numpy: the keypoint loss and its logged parts; the centre offset and the
-  keypoint sub-pixel L1 count in the total only."""
+  """Numpy: the keypoint loss and its logged parts (centre focal and offset,
+  keypoint regression, heatmap focal and sub-pixel L1)."""
   ref = _reference_objects(batch)
   kps = _reference_keypoints(batch, ref)
   labelled = list(zip(*np.nonzero(kps['labelled'])))
@@ -183,15 +183,15 @@ def _reference_keypoint_loss(outputs, batch, regression_weight):
           (_at(outputs['keypoint_offsets'], b, ref['cell'][b, n]).reshape(num_keypoints, 2)[k],
            kps['points'][b, n, k] - ref['cell'][b, n]) for b, n, k in labelled),
       'keypoint_heatmap_loss': _reference_focal_loss(
-          outputs['keypoint_heatmap'], kps['heatmap'], batch['_valid'])}
-  offset_loss = _mean_abs_error(
-      (_at(outputs['offset'], b, ref['cell'][b, n]), ref['centre'][b, n] - ref['cell'][b, n])
-      for b, n in zip(*np.nonzero(ref['train'])))
-  subpixel_loss = _mean_abs_error(
-      (_at(outputs['keypoint_subpixel'], b, kps['cells'][b, n, k]),
-       kps['points'][b, n, k] - kps['cells'][b, n, k]) for b, n, k in labelled)
-  loss = (parts['centre_loss'] + offset_loss + parts['keypoint_heatmap_loss']
-          + subpixel_loss + regression_weight * parts['regression_loss'])
+          outputs['keypoint_heatmap'], kps['heatmap'], batch['_valid']),
+      'offset_loss': _mean_abs_error(
+          (_at(outputs['offset'], b, ref['cell'][b, n]), ref['centre'][b, n] - ref['cell'][b, n])
+          for b, n in zip(*np.nonzero(ref['train']))),
+      'subpixel_loss': _mean_abs_error(
+          (_at(outputs['keypoint_subpixel'], b, kps['cells'][b, n, k]),
+           kps['points'][b, n, k] - kps['cells'][b, n, k]) for b, n, k in labelled)}
+  loss = (parts['centre_loss'] + parts['offset_loss'] + parts['keypoint_heatmap_loss']
+          + parts['subpixel_loss'] + regression_weight * parts['regression_loss'])
   return loss, parts
 
 

@@ -86,7 +86,7 @@ class PascalContext(builders.ManualBuilder):
   def _split_generators(self, dl_manager):
     voc = self.manual_path(dl_manager, 'VOCdevkit', 'VOC2010', directory=True)
     mats = self.manual_path(dl_manager, 'trainval', directory=True)
-    table = self._class_table(self.manual_path(dl_manager, 'labels.txt'),
+    table = self.class_table(self.manual_path(dl_manager, 'labels.txt'),
                               self.manual_path(dl_manager, '59_labels.txt'))
     return {split: self._generate_examples(voc, mats, list_name, table)
             for split, list_name in _SPLITS.items()}
@@ -111,7 +111,7 @@ class PascalContext(builders.ManualBuilder):
       raise self.fail(path, 'lists no classes')
     return out
 
-  def _class_table(self, full_path, subset_path) -> np.ndarray:
+  def class_table(self, full_path, subset_path) -> np.ndarray:
     """[max full id + 1] -> our class id (0 = background)."""
     ours = {_normalise(name): i for i, name in enumerate(self.dataset_info.class_names)}
     wanted = set()

@@ -83,10 +83,10 @@ class UnderwaterTrash(builders.ManualBuilder):
     for image_path in images:
       image = builders.read_image(image_path, steps)
       xml_path = image_path.with_suffix('.xml')
-      boxes, labels = self._read_xml(xml_path, image.shape[:2])
+      boxes, labels = self.read_xml(xml_path, image.shape[:2])
       yield image_path.stem, self.example(image, boxes=boxes, labels=labels)
 
-  def _read_xml(self, path, image_hw):
+  def read_xml(self, path, image_hw):
     """(boxes [N, 4] pixel x0, y0, x1, y1; labels [N]) of one XML file."""
     try:
       root = ET.fromstring(builders.read_text(path, self.MANUAL_DOWNLOAD_INSTRUCTIONS))

@@ -95,7 +95,7 @@ class VirtualKitti2(builders.ManualBuilder):
       out[split] = self._generate_examples(folders)
     return out
 
-  def _colors(self, folder) -> dict:
+  def colors(self, folder) -> dict:
     """(r, g, b) -> class id (ignore for Undefined), from colors.txt if there."""
     path = folder / 'colors.txt'
     table = COLORS
@@ -123,7 +123,7 @@ class VirtualKitti2(builders.ManualBuilder):
   def _generate_examples(self, folders):
     steps = self.MANUAL_DOWNLOAD_INSTRUCTIONS
     for folder in folders:
-      colors = self._colors(folder)
+      colors = self.colors(folder)
       frames = folder / 'frames'
       rgb_dir = frames / 'rgb' / CAMERA
       if not rgb_dir.is_dir():

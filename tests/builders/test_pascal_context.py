@@ -39,7 +39,7 @@ class PascalContextTest(builder_testing.BuilderTest):
 
   def test_class_table_follows_the_names(self):
     builder = pascal_context.PascalContext(data_dir=tempfile.mkdtemp())
-    table = builder._class_table(_DUMMY / 'labels.txt', _DUMMY / '59_labels.txt')
+    table = builder.class_table(_DUMMY / 'labels.txt', _DUMMY / '59_labels.txt')
     assert len(table) == 460
     mapped = {int(i): _NAMES[c] for i, c in enumerate(table) if c}
     assert len(mapped) == 59 and set(mapped.values()) == set(_NAMES[1:])

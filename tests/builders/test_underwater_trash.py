@@ -79,7 +79,7 @@ def test_inconsistent_xml_names_the_file(tmp_path, content, problem):
   path.write_text(content)
   builder = underwater_trash.UnderwaterTrash(data_dir=str(tmp_path / 'data'))
   with pytest.raises(builders.DatasetFileError, match='obj1657_frame0000080.xml') as e:
-    builder._read_xml(path, (27, 48))  # pylint: disable=protected-access
+    builder.read_xml(path, (27, 48))
   assert problem in str(e.value)
 
 

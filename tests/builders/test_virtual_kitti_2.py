@@ -51,8 +51,8 @@ class VirtualKitti2Test(builder_testing.BuilderTest):
 
 def test_built_in_colours_used_without_colors_txt(tmp_path):
   builder = vkitti2.VirtualKitti2(data_dir=str(tmp_path / 'data'))
-  with_file = builder._colors(epath.Path(VirtualKitti2Test.dummy_data) / 'Scene01' / 'clone')
-  without = builder._colors(epath.Path(tmp_path))
+  with_file = builder.colors(epath.Path(VirtualKitti2Test.dummy_data) / 'Scene01' / 'clone')
+  without = builder.colors(epath.Path(tmp_path))
   assert with_file == without
   assert without[(0, 0, 0)] == 255 and without[(255, 127, 80)] == 12  # Car
 

@@ -76,8 +76,10 @@ class Task(objects.Task):
         objects.gather(outputs['keypoint_subpixel'], cells), points - cells, labelled)
     loss = (centre_loss + offset_loss + keypoint_heatmap_loss + subpixel_loss
             + self.config.get('regression_weight', 1.0) * regression_loss)
-    return loss, {'centre_loss': centre_loss, 'regression_loss': regression_loss,
-                  'keypoint_heatmap_loss': keypoint_heatmap_loss}
+    return loss, {'centre_loss': centre_loss, 'offset_loss': offset_loss,
+                  'regression_loss': regression_loss,
+                  'keypoint_heatmap_loss': keypoint_heatmap_loss,
+                  'subpixel_loss': subpixel_loss}
 
   def _keypoint_peaks(self, outputs, count):
     """Per keypoint type, the `count` best heatmap peaks: scores [B, K, M], points [B, K, M, 2]."""
