@@ -2,8 +2,9 @@
 
 Importable from a notebook: `trainer.train_and_evaluate(stage_config, workdir)`,
 and, for tests and benchmarks, its pieces `build_stage`, `init_state`,
-`train_step`, `eval_step` and `predict` (pure functions to jit). Nothing here is task-specific; the Task plug-in supplies head, loss and
-evaluation statistics.
+`train_step`, `eval_step` and `predict` (pure functions to jit). Nothing here
+is task-specific; the Task plug-in supplies head, loss and evaluation
+statistics.
 
 Start-up order: resume from `workdir/checkpoints` if it holds a checkpoint,
 else initialise as `config.init.kind` says (transfer from a source stage's

@@ -87,7 +87,7 @@ class PascalContext(builders.ManualBuilder):
     voc = self.manual_path(dl_manager, 'VOCdevkit', 'VOC2010', directory=True)
     mats = self.manual_path(dl_manager, 'trainval', directory=True)
     table = self.class_table(self.manual_path(dl_manager, 'labels.txt'),
-                              self.manual_path(dl_manager, '59_labels.txt'))
+                             self.manual_path(dl_manager, '59_labels.txt'))
     return {split: self._generate_examples(voc, mats, list_name, table)
             for split, list_name in _SPLITS.items()}
 

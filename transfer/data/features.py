@@ -105,28 +105,42 @@ def invalid(example: dict) -> str | None:
   """
   objects = example.get('objects', {})
   boxes = np.asarray(objects.get('bbox', np.zeros((0, 4))), np.float64).reshape(-1, 4)
-  for n, box in enumerate(boxes):
-    described = f'object {n} has box (ymin, xmin, ymax, xmax) = {tuple(box.tolist())}'
-    if not np.all(np.isfinite(box) & (box >= 0) & (box <= 1)):
-      return f'{described}, outside [0, 1]'
-    if box[0] > box[2] or box[1] > box[3]:
-      return f'{described}: its corners are swapped'
+  box = lambda n: f'object {n} has box (ymin, xmin, ymax, xmax) = {tuple(boxes[n].tolist())}'
+  if (n := _first(~np.all(np.isfinite(boxes) & (boxes >= 0) & (boxes <= 1), -1))) is not None:
+    return f'{box(n)}, outside [0, 1]'
+  if (n := _first((boxes[:, 0] > boxes[:, 2]) | (boxes[:, 1] > boxes[:, 3]))) is not None:
+    return f'{box(n)}: its corners are swapped'
   labels = np.asarray(objects.get('label', ()))
-  if labels.size and labels.min() < 0:
-    return f'object {int(np.argmin(labels))} has the negative label {labels.min()}'
+  if (n := _first(labels < 0)) is not None:
+    return f'object {n} has the negative label {labels[n]}'
   if 'keypoints' in objects:
     keypoints = np.asarray(objects['keypoints'], np.float64)
-    for n, k in zip(*np.nonzero(~np.isin(keypoints[..., 2], (0, 1, 2)))):
-      return (f'object {n} keypoint {k} has visibility {keypoints[n, k, 2]}, '
-              'not 0, 1 or 2')
-    yx, labelled = keypoints[..., :2], keypoints[..., 2] > 0
-    outside = ~np.all(np.isfinite(yx) & (yx >= 0) & (yx <= 1), -1) & labelled
-    unlabelled_set = np.any(yx != 0, -1) & ~labelled
-    for mask, problem in ((outside, 'outside [0, 1]'),
-                          (unlabelled_set, 'not 0 although its visibility is 0')):
-      for n, k in zip(*np.nonzero(mask)):
-        return f'object {n} keypoint {k} has (y, x) = {tuple(yx[n, k].tolist())}, {problem}'
+    yx, visibility = keypoints[..., :2], keypoints[..., 2]
+    if (nk := _first(~np.isin(visibility, (0, 1, 2)))) is not None:
+      return f'object {nk[0]} keypoint {nk[1]} has visibility {visibility[nk]}, not 0, 1 or 2'
+    labelled = visibility > 0
+    point = lambda nk: f'object {nk[0]} keypoint {nk[1]} has (y, x) = {tuple(yx[nk].tolist())}'
+    if (nk := _first(~np.all(np.isfinite(yx) & (yx >= 0) & (yx <= 1), -1) & labelled)) is not None:
+      return f'{point(nk)}, outside [0, 1]'
+    if (nk := _first(np.any(yx != 0, -1) & ~labelled)) is not None:
+      return f'{point(nk)}, not 0 although its visibility is 0'
   return None
+
+
+def _first(mask: np.ndarray):
+  """The index of `mask`'s first True entry (an int for 1-D, else a tuple), or None."""
+  found = np.argwhere(mask)
+  if not len(found):
+    return None
+  index = tuple(int(i) for i in found[0])
+  return index[0] if mask.ndim == 1 else index
+
+
+def tfds_name(builder) -> str:
+  """A builder's registered name with its config: what `DatasetInfo.tfds_name` holds."""
+  if builder.builder_config is None:
+    return builder.name
+  return f'{builder.name}/{builder.builder_config.name}'
 
 
 class InvalidExampleError(UserError):
@@ -165,10 +179,9 @@ def _checked_splits(split_generators):
 
 
 def _checked_examples(builder, split, generator):
-  name = builder.name if builder.builder_config is None else (
-      f'{builder.name}/{builder.builder_config.name}')
   for key, example in generator:
     problem = invalid(example)
     if problem:
-      raise InvalidExampleError(name, split, key, problem, type(builder).__module__)
+      raise InvalidExampleError(tfds_name(builder), split, key, problem,
+                                type(builder).__module__)
     yield key, example

@@ -72,9 +72,8 @@ def _objects(info, rng, height, width) -> dict:
 
 
 def _info_of(builder) -> catalog.DatasetInfo:
-  name = builder.name if builder.builder_config is None else (
-      f'{builder.name}/{builder.builder_config.name}')
-  [info] = [catalog.get(n) for n in catalog.names() if catalog.get(n).tfds_name == name]
+  name = features.tfds_name(builder)
+  [info] = [info for info in map(catalog.get, catalog.names()) if info.tfds_name == name]
   return info
 
 

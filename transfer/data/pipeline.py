@@ -97,7 +97,7 @@ def subset_indices(total: int, n: int | None, seed: int) -> np.ndarray:
 
 
 def read_train_split(builder, split: str, num_examples: int | None, subset_seed: int,
-                      seed: int, where: str = 'config') -> tf.data.Dataset:
+                     seed: int, where: str = 'config') -> tf.data.Dataset:
   """This process's share of `split`, or of its fixed-seed subset of
   `num_examples` examples (see `subset_indices`); a subset reads only the
   chosen records (one TFDS read instruction per example)."""
@@ -205,7 +205,7 @@ def train_dataset(builder, split: str, num_examples: int | None, keys, *,
   """
   local_batch = _local_batch_size(batch_size, f'{where}.input.batch_size')
   ds = read_train_split(builder, split, num_examples, subset_seed, seed,
-                         f'{where}.train_examples')
+                        f'{where}.train_examples')
   ds = ds.map(functools.partial(prepare, keys=keys, max_objects=max_objects),
               num_parallel_calls=tf.data.AUTOTUNE)
   _check_flip_map(ds, keypoint_flip_map)
