@@ -1,24 +1,45 @@
-"""Runs a transfer experiment: `python main.py --config=configs/demo.py --workdir=DIR`.
+"""Runs a transfer study: `python main.py --config=configs/demo.py --workdir=ROOT`.
 
-Override any config value with `--config.target.steps=500`; pick a variant
-with `--config=configs/demo.py:smoke`. Running the same command again resumes.
+Override any config value with `--config.targets.foggy_depth.steps=500`; pick
+a variant with `--config=configs/demo.py:smoke`. Running the same command
+again skips finished stages and resumes interrupted ones.
+
+  --cluster=slurm|local|debug   run the stages through submitit instead
+  --print_commands              print one command per unfinished stage
+  --stage=KEY                   train one stage of the study (what those run)
 """
 
 import logging as std_logging
+import os
 import sys
 
 from absl import app, flags, logging
 from ml_collections import config_flags
 
-from transfer import experiment
+from transfer import results, runner
 from transfer.errors import UserError
 
 _CONFIG = config_flags.DEFINE_config_file('config', None, 'Experiment config file.',
                                           lock_config=True)
-_WORKDIR = flags.DEFINE_string('workdir', None, 'Directory for checkpoints and results.')
+_WORKDIR = flags.DEFINE_string('workdir', None, 'Study root: stages, results.csv, caches.')
 _DISTRIBUTED = flags.DEFINE_bool(
     'distributed', False, 'Call jax.distributed.initialize() first (multi-host jobs; '
     'coordinator and process ids come from the cluster environment).')
+_STAGE = flags.DEFINE_string('stage', None, 'Train only the stage with this key.')
+_PRINT = flags.DEFINE_bool('print_commands', False,
+                           'Print one shell command per unfinished stage and exit.')
+_CLUSTER = flags.DEFINE_enum(
+    'cluster', None, ['slurm', 'local', 'debug'],
+    'Run the stages through submitit: on SLURM (a job array per graph level), or '
+    "submitit's local (subprocesses) or debug (in-process) executor.")
+_STAGES_PER_TASK = flags.DEFINE_integer('stages_per_task', 1,
+                                        'Stages run one after another per array task.')
+_PARTITION = flags.DEFINE_string('slurm_partition', None, 'SLURM partition.')
+_TIMEOUT = flags.DEFINE_integer('timeout_min', 240, 'Time limit of one array task, minutes.')
+_GPUS = flags.DEFINE_integer('gpus_per_node', 0, 'GPUs per array task.')
+_CPUS = flags.DEFINE_integer('cpus_per_task', 8, 'CPUs per array task.')
+_MEM = flags.DEFINE_integer('mem_gb', 32, 'Memory per array task, GB.')
+_PARALLEL = flags.DEFINE_integer('array_parallelism', 64, 'Array tasks running at once.')
 flags.mark_flags_as_required(['config', 'workdir'])
 
 
@@ -50,6 +71,59 @@ def _parse_flags(argv):
     sys.exit(1)
 
 
+def _executor(root):
+  import submitit  # pylint: disable=g-import-not-at-top
+  executor = submitit.AutoExecutor(folder=os.path.join(root, 'submitit', '%j'),
+                                   cluster=None if _CLUSTER.value == 'slurm' else _CLUSTER.value)
+  executor.update_parameters(
+      name='transfer', timeout_min=_TIMEOUT.value, gpus_per_node=_GPUS.value,
+      cpus_per_task=_CPUS.value, mem_gb=_MEM.value, slurm_partition=_PARTITION.value,
+      slurm_array_parallelism=_PARALLEL.value)
+  return executor
+
+
+def _report(config, plans, root):
+  table = runner.collect(plans, root)
+  if len(table) == 1:
+    return results.format_table(table[0], config.baseline.kind)
+  return (results.format_summary(results.summary(table))
+          + f'\n{len(table)} transfer(s): {os.path.join(root, "results.csv")}')
+
+
+def _run(config, root):
+  if config.compilation_cache:
+    runner.enable_compilation_cache(root)
+  # Names first, then data: a typo never waits for data generation.
+  plans = runner.plan(config)
+  if _PRINT.value:
+    return '\n'.join(runner.commands(plans, root, sys.argv))
+  if _STAGE.value and _STAGE.value not in {p.key for p in plans}:
+    raise UserError(f'The study has no stage with key {_STAGE.value!r}.', where='--stage',
+                    fix='use a key from `--print_commands` of the same config and overrides.')
+  runner.check_data(plans, config.data_dir)
+  if _STAGE.value:
+    runner.run_local(plans, root, config.data_dir, keys={_STAGE.value})
+    runner.collect(plans, root)
+    return None
+  if _CLUSTER.value:
+    import submitit  # pylint: disable=g-import-not-at-top
+    try:
+      jobs = runner.submit(config, plans, root, _executor(root), _STAGES_PER_TASK.value,
+                           slurm=_CLUSTER.value == 'slurm')
+    except submitit.core.utils.FailedJobError as e:
+      last = [line for line in str(e).splitlines() if line.strip()][-1:]
+      raise UserError(f'A submitit job failed: {" ".join(last)}', where='--cluster',
+                      fix=f'read its log in {os.path.join(root, "submitit")}, fix the '
+                      'cause and rerun (finished stages are skipped).') from e
+    if _CLUSTER.value == 'slurm':
+      return (f'Submitted {len(jobs) - 1} array job(s) and a collect job ({jobs[-1].job_id}), '
+              f'logs in {os.path.join(root, "submitit")}; results.csv is written when '
+              'they finish (or rerun this command: finished stages are skipped).')
+  else:
+    runner.run_local(plans, root, config.data_dir)
+  return _report(config, plans, root)
+
+
 def main(argv):
   del argv
   quiet = _QuietLibraries()
@@ -58,13 +132,14 @@ def main(argv):
   import jax  # pylint: disable=g-import-not-at-top
   if _DISTRIBUTED.value:
     jax.distributed.initialize()
+  root = os.path.abspath(_WORKDIR.value)
   try:
-    results = experiment.run(_CONFIG.value, _WORKDIR.value)
+    text = _run(_CONFIG.value, root)
   except UserError as e:
     print(f'error: {e}', file=sys.stderr)
     sys.exit(1)
-  if jax.process_index() == 0:
-    print(experiment.format_table(results))
+  if text and jax.process_index() == 0:
+    print(text)
 
 
 if __name__ == '__main__':

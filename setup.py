@@ -34,6 +34,7 @@ setuptools.setup(
         'etils==1.15.0',
         'pillow==13.0.0',
         'scipy==1.17.1',
+        'submitit==1.5.4',  # the study runner's SLURM (and local, debug) executors.
         'h5py==3.14.0',
         'safetensors==0.8.0',  # reads converted-from weights without torch.
         # COCO's RLE and polygon masks in the builders; the reference the

@@ -1,4 +1,4 @@
-"""Any task type -> any task type on the synthetic scenes (no download).
+"""Any task type -> any task type on the synthetic scenes (a 1 x 1 study, no download).
 
 Source: SOURCE_TASK on `synthetic_sunny` (2000 images). Target: TARGET_TASK
 on 25 images of `synthetic_foggy`, initialised from the source backbone with a
@@ -31,11 +31,9 @@ def _parse(arg: str):
 
 def get_config(arg: str = ''):
   (source_task, target_task), variant = _parse(arg)
-  source = base.stage('synthetic_sunny', base.task(source_task), steps=700)
-  target = base.stage('synthetic_foggy', base.task(target_task), steps=250, train_examples=25,
-                      init_config=base.init('transfer', source_stage='source'))
-  baseline = base.stage('synthetic_foggy', base.task(target_task), steps=250,
-                        train_examples=25)
-  config = base.experiment(f'synthetic_{source_task}_to_{target_task}', source, target,
-                           baseline)
+  config = base.study(
+      f'synthetic_{source_task}_to_{target_task}',
+      sources={'sunny': base.source('synthetic_sunny', base.task(source_task), steps=700)},
+      targets={'foggy': base.target('synthetic_foggy', base.task(target_task), steps=250,
+                                    train_sizes=(25,))})
   return base.with_variant(config, variant, 'configs/synthetic_cross_task.py')

@@ -6,6 +6,8 @@ os.environ.setdefault('XLA_FLAGS', '--xla_force_host_platform_device_count=8')
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 
 import importlib.util  # pylint: disable=g-import-not-at-top,wrong-import-position
+import subprocess  # pylint: disable=g-import-not-at-top,wrong-import-position
+import sys  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 import pytest
 import tensorflow as tf
@@ -16,12 +18,14 @@ tf.config.set_visible_devices([], 'GPU')
 @pytest.fixture(scope='session', autouse=True)
 def xla_cache(tmp_path_factory):
   """One persistent XLA cache per test session: stages and tests that build
-  the same programs (same model, task and shapes) compile them once."""
+  the same programs (same model, task and shapes) compile them once; `main`
+  gives it to main.py runs too."""
   import jax  # pylint: disable=g-import-not-at-top
   cache = tmp_path_factory.mktemp('xla_cache')
   jax.config.update('jax_compilation_cache_dir', str(cache))
   jax.config.update('jax_persistent_cache_min_compile_time_secs', 0)
   jax.config.update('jax_persistent_cache_min_entry_size_bytes', 0)
+  return str(cache)
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -39,3 +43,15 @@ def load_config(path: str, arg: str = ''):
 def synthetic_data_dir(tmp_path_factory):
   """A TFDS data dir shared by the tests that build real synthetic data."""
   return str(tmp_path_factory.mktemp('tfds'))
+
+
+def main(*args, cache: str | None = None, popen: bool = False, timeout: int = 900):
+  """Runs `python main.py ARGS` from the repository root (with the session's
+  XLA cache, if given); returns the finished run, or the process if `popen`."""
+  env = dict(os.environ, **({'JAX_COMPILATION_CACHE_DIR': cache} if cache else {}))
+  command = [sys.executable, 'main.py', *args]
+  if popen:
+    return subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+  return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True,
+                        timeout=timeout, check=False)

@@ -1,7 +1,8 @@
-"""Every config in configs/ loads, and its smoke variant runs 2 steps on mock data.
+"""Every config in configs/ loads, and its smoke variant runs 2 steps per stage on mock data.
 
 configs/synthetic_cross_task.py runs for pairs that put every task type once
-as the source and once as the target.
+as the source and once as the target; the two study configs run a few pairs
+of their matrix (the whole graph is checked in tests/test_study.py).
 """
 
 import glob
@@ -12,55 +13,70 @@ import os
 import pytest
 
 from conftest import REPO, load_config
-from transfer import experiment
+from transfer import runner, stages
 from transfer.data.mock import mock_datasets
 
 CONFIGS = sorted(os.path.relpath(p, REPO) for p in glob.glob(os.path.join(REPO, 'configs', '*.py')))
 CROSS_TASK = 'configs/synthetic_cross_task.py'
 TASK_PAIRS = ('segmentation,detection', 'detection,keypoints', 'keypoints,depth',
               'depth,segmentation')
+# Overrides that keep a study's smoke run to a few stages.
+SUBSETS = {
+    'configs/study_synthetic.py': {'pairs': 'aerial_det:underwater_kpt,sunny_seg:indoor_seg',
+                                   'seeds': (0,)},
+    'configs/study_foi_segmentation.py': {'pairs': 'suim:ade20k,ade20k:cityscapes'},
+}
 RUNS = [(path, '') for path in CONFIGS if path != CROSS_TASK] + [
     (CROSS_TASK, pair) for pair in TASK_PAIRS]
 
 
 def test_there_are_configs():
-  assert {'configs/demo.py', 'configs/src_ade_tgt_nyu.py', CROSS_TASK} <= set(CONFIGS)
+  assert {'configs/demo.py', 'configs/src_ade_tgt_nyu.py', CROSS_TASK,
+          'configs/study_synthetic.py', 'configs/study_foi_segmentation.py'} <= set(CONFIGS)
+
+
+def _run(config, root):
+  plans = runner.plan(config)
+  runner.check_data(plans, config.data_dir)
+  runner.run_local(plans, root, config.data_dir)
+  return plans, runner.collect(plans, root)
 
 
 @pytest.mark.parametrize('path,arg', RUNS)
 def test_config_runs_two_steps_under_mock_data(path, arg, tmp_path):
-  full = load_config(path, arg)
-  assert full.target.init.kind == 'transfer' and full.stages
   config = load_config(path, f'{arg},smoke' if arg else 'smoke')
+  config.update(SUBSETS.get(path, {}))
   with mock_datasets(num_examples=8):
-    results = experiment.run(config, str(tmp_path))
-  for stage in config.stages:
-    assert (tmp_path / stage / 'checkpoints' / '2').is_dir()
-  assert results['target']['dataset'] == config.target.dataset
-  _check_gains(results, tmp_path / 'results.json')
+    plans, table = _run(config, str(tmp_path))
+  for plan in plans:
+    assert os.path.isdir(os.path.join(stages.directory(str(tmp_path), plan), 'checkpoints', '2'))
+  assert len(table) == len([p for p in plans if p.role == 'target']) > 0
+  for row in table:
+    _check_gains(row)
+  with open(tmp_path / 'results.csv') as f:
+    assert len(f.read().splitlines()) == len(table) + 1
+  for name in os.listdir(tmp_path / 'stages'):  # Strict JSON: no NaN.
+    with open(tmp_path / 'stages' / name / 'manifest.json') as f:
+      json.loads(f.read(), parse_constant=lambda c: pytest.fail(f'{name} holds {c}'))
 
 
-def _check_gains(results, path):
+def _check_gains(row):
   """Gains follow their definition from the two metrics: finite numbers, or
-  None where undefined (a zero baseline), never NaN; results.json is strict
-  JSON."""
-  base, transfer = results['baseline'], results['transfer']
-  sign = 1 if results['higher_is_better'] else -1
+  None where undefined (a zero baseline), never NaN."""
+  base, transfer = row['baseline'], row['transfer']
+  sign = 1 if row['higher_is_better'] else -1
   assert math.isfinite(base) and math.isfinite(transfer)
-  assert results['absolute_gain'] == pytest.approx(sign * (transfer - base), abs=1e-12)
+  assert row['absolute_gain'] == pytest.approx(sign * (transfer - base), abs=1e-12)
   if base == 0:
-    assert results['relative_gain'] is None
+    assert row['relative_gain'] is None
   else:
-    assert results['relative_gain'] == pytest.approx(sign * (transfer - base) / abs(base))
-
-  def reject(constant):
-    raise AssertionError(f'{path} holds {constant}')
-  assert json.loads(path.read_text(), parse_constant=reject) == results
+    assert row['relative_gain'] == pytest.approx(sign * (transfer - base) / abs(base))
 
 
 def test_cross_task_config_names_its_tasks():
   config = load_config(CROSS_TASK, 'keypoints,segmentation')
-  assert (config.source.task.name, config.target.task.name) == ('keypoints', 'segmentation')
+  assert (config.sources.sunny.task.name, config.targets.foggy.task.name) == (
+      'keypoints', 'segmentation')
   with pytest.raises(ValueError, match='SOURCE,TARGET'):
     load_config(CROSS_TASK, 'keypoints,nonsense')
 
@@ -75,8 +91,8 @@ def test_src_ade_tgt_nyu_runs_on_prepared_data(tmp_path):
                 f'--data_dir={data_dir}'])
   config = load_config('configs/src_ade_tgt_nyu.py', 'smoke')
   config.data_dir = data_dir
-  results = experiment.run(config, str(tmp_path / 'run'))
-  assert results['source']['dataset'] == 'ade20k'
-  assert results['target']['dataset'] == 'nyu_depth_v2'
-  assert results['metric'] == 'abs_rel' and 0 <= results['transfer'] < 10
-  assert 0 <= results['stages']['source']['miou'] <= 1
+  _, (row,) = _run(config, str(tmp_path / 'run'))
+  assert (row['source_dataset'], row['target_dataset']) == ('ade20k', 'nyu_depth_v2')
+  assert row['metric'] == 'abs_rel' and 0 <= row['transfer'] < 10
+  manifests = stages.manifests(str(tmp_path / 'run'))
+  assert 0 <= manifests[row['source_key']]['metrics']['miou'] <= 1

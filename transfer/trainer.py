@@ -46,14 +46,19 @@ class Stage:
   where: str
 
 
-def build_stage(config, where: str = 'config') -> Stage:
-  """Resolves names in a stage config (dataset, task, backbone) or raises UserError."""
+def build_stage(config, where: str = 'config', model_where: str | None = None) -> Stage:
+  """Resolves names in a stage config (dataset, task, backbone) or raises UserError.
+
+  `where` is the config key of the stage's section, `model_where` that of its
+  model section (default `<where>.model`; a study shares one `config.model`).
+  """
+  model_where = model_where or f'{where}.model'
   dataset = catalog.get(config.dataset, where=f'{where}.dataset')
   task = tasks.get_task(config.task, dataset, where=f'{where}.task.name')
-  backbone_cls = models.get_backbone(config.model.backbone, f'{where}.model.backbone')
-  dtype = config.model.get('dtype', 'float32')
+  backbone_cls = models.get_backbone(config.model.backbone, f'{model_where}.backbone')
+  dtype = config.model.dtype
   if dtype not in ('float32', 'bfloat16'):
-    raise UserError(f'Unknown model.dtype {dtype!r}.', where=f'{where}.model.dtype',
+    raise UserError(f'Unknown model.dtype {dtype!r}.', where=f'{model_where}.dtype',
                     fix="use 'float32' or 'bfloat16' (parameters stay float32).")
   backbone = backbone_cls(**config.model.get(config.model.backbone, {}), dtype=jnp.dtype(dtype))
   head = task.head().clone(dtype=jnp.dtype(dtype))
@@ -123,7 +128,7 @@ def _initialise(stage, state):
     if not init.checkpoint:
       raise UserError(
           f'init.kind={init.kind!r} needs a checkpoint directory.', where=where,
-          fix='set init.checkpoint (an experiment sets it from init.source_stage).')
+          fix='set init.checkpoint (a study sets it to its source stage\'s checkpoints).')
     reinit = tuple(init.reinit)
     if init.kind == 'ilsvrc':  # Backbone layers ImageNet models do not have.
       reinit += tuple(f'(params|batch_stats)/backbone/{name}(/.*)?'
@@ -175,13 +180,15 @@ def _write_panels(writer, workdir, step, panels, png: bool):
 
 
 def train_and_evaluate(config, workdir: str, where: str = 'config',
-                       data_dir: str | None = None) -> dict:
-  """Trains one stage in `workdir`; returns its final evaluation metrics.
+                       data_dir: str | None = None, model_where: str | None = None) -> dict:
+  """Trains one stage in `workdir`; returns its final evaluation metrics, the
+  transfer report, the final state, and timing (train-step compile seconds,
+  steps trained and steps/s of the loop, evaluations included).
 
   With `config.steps = 0` it only evaluates the initialisation (an untrained
   baseline: bench/bench_tasks.py).
   """
-  stage = build_stage(config, where)
+  stage = build_stage(config, where, model_where)
   dataset = stage.dataset
   data_cfg = config.input
   builder = pipeline.load_builder(
@@ -200,7 +207,7 @@ def train_and_evaluate(config, workdir: str, where: str = 'config',
   init_fn = functools.partial(init_state, stage, tx, batch_size=1)
   rng = jax.random.key(config.seed)
   abstract = jax.eval_shape(init_fn, rng)
-  state_sharding = sharding.tree_shardings(abstract, config.get('sharding_rules', ()), mesh)
+  state_sharding = sharding.tree_shardings(abstract, config.sharding_rules, mesh)
   abstract = jax.tree.map(lambda a, s: jax.ShapeDtypeStruct(a.shape, a.dtype, sharding=s),
                           abstract, state_sharding)
 
@@ -247,8 +254,8 @@ def train_and_evaluate(config, workdir: str, where: str = 'config',
   # A resumed run draws a new data order instead of replaying the first
   # batches (the tf.data iterator position itself is not checkpointed).
   train_ds = pipeline.train_dataset(
-      builder, dataset.train_split, config.get('train_examples'), keys,
-      subset_seed=config.get('train_subset_seed', 0),
+      builder, dataset.train_split, config.train_examples, keys,
+      subset_seed=config.train_subset_seed,
       size=size, batch_size=data_cfg.batch_size,
       scale_range=tuple(data_cfg.scale_range), ignore_label=dataset.ignore_label,
       max_objects=data_cfg.max_objects, keypoint_flip_map=dataset.keypoint_flip_map,
@@ -258,13 +265,21 @@ def train_and_evaluate(config, workdir: str, where: str = 'config',
                                              every_steps=config.log_every)
   train_metrics, input_wait = None, 0.0
   batches = pipeline.GlobalBatches(train_ds, batch_sharding)
+  compiled_step, compile_seconds = None, None
   eval_metrics, log_tick = {}, time.perf_counter()
+  loop_start = time.perf_counter()
   for step in range(first_step + 1, config.steps + 1):
     tick = time.perf_counter()
     batch = next(batches)
     input_wait += time.perf_counter() - tick
+    if compiled_step is None:  # Compiled ahead of time, to time the compilation alone.
+      tick = time.perf_counter()
+      compiled_step = jit_train_step.lower(state, batch).compile()
+      compile_seconds = time.perf_counter() - tick
+      log_tick += compile_seconds
+      loop_start += compile_seconds
     with jax.profiler.StepTraceAnnotation('train', step_num=step):
-      state, metrics, logs = jit_train_step(state, batch)
+      state, metrics, logs = compiled_step(state, batch)
     train_metrics = metrics if train_metrics is None else train_metrics.merge(metrics)
     progress(step)
     if step % config.log_every == 0 or step == config.steps:
@@ -279,10 +294,15 @@ def train_and_evaluate(config, workdir: str, where: str = 'config',
       with progress.timed('eval'):
         eval_metrics = run_eval(step, state)
     checkpoints.save(ckpt, step, state, force=step == config.steps)
+  jax.block_until_ready(state)
+  loop_seconds = time.perf_counter() - loop_start
   batches.close()  # Explicitly: tf.data's implicit teardown here took 20-40 s.
   if not eval_metrics:  # A resumed finished run, or steps=0: evaluate as is.
     eval_metrics = run_eval(first_step, state)
   ckpt.wait_until_finished()
   ckpt.close()
   writer.flush()
-  return {'metrics': eval_metrics, 'transfer': report, 'state': state}
+  trained = config.steps - first_step
+  timing = {'compile_seconds': compile_seconds, 'steps_trained': trained,
+            'steps_per_second': trained / loop_seconds if trained > 0 else None}
+  return {'metrics': eval_metrics, 'transfer': report, 'state': state, 'timing': timing}

@@ -23,12 +23,12 @@ class Task(base.Task):
 
   def __init__(self, config, dataset):
     super().__init__(config, dataset)
-    if config.get('loss', 'l1_log') not in _LOSSES:
+    if config.loss not in _LOSSES:
       raise UserError(f'Unknown depth loss {config.loss!r}.', where='task.loss',
                       fix=f'use one of {_LOSSES}.')
 
   def head(self):
-    return base.ConvHead(1, self.config.get('head_features', 64))
+    return base.ConvHead(1, self.config.head_features)
 
   def _depth_and_mask(self, batch):
     depth = batch['depth'][..., 0]
@@ -40,7 +40,7 @@ class Task(base.Task):
     log_pred = base.resize_to(outputs, batch['depth'])[..., 0]
     diff = (log_pred - jnp.log(depth)) * valid
     count = jnp.maximum(valid.sum(), 1)
-    kind = self.config.get('loss', 'l1_log')
+    kind = self.config.loss
     if kind == 'l1_log':
       loss = jnp.abs(diff).sum() / count
     else:  # 'silog': Eigen et al. 2014, scale-invariant log loss.

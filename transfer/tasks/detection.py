@@ -23,7 +23,7 @@ class Task(objects.Task):
     return base.ConvHeads(
         {'heatmap': (self.num_classes, objects.HEATMAP_BIAS),
          'size': (2, 0.0), 'offset': (2, 0.0)},
-        self.config.get('head_features', 64))
+        self.config.head_features)
 
   def loss(self, outputs, batch):
     grid = objects.grid_hw(outputs)
@@ -32,7 +32,7 @@ class Task(objects.Task):
                                                       self.num_classes, grid)
     size_loss = objects.masked_l1(objects.gather(outputs['size'], targets['cell']),
                                   jnp.log(targets['size']), targets['valid'])
-    loss = (heatmap_loss + self.config.get('size_weight', 1.0) * size_loss
+    loss = (heatmap_loss + self.config.size_weight * size_loss
             + offset_loss)
     return loss, {'heatmap_loss': heatmap_loss, 'size_loss': size_loss,
                   'offset_loss': offset_loss}
@@ -40,7 +40,7 @@ class Task(objects.Task):
   def predict(self, outputs, batch):
     h, w = objects.grid_hw(outputs)
     scores, cells, labels = objects.top_peaks(
-        jax.nn.sigmoid(outputs['heatmap']), self.config.get('max_detections', 100))
+        jax.nn.sigmoid(outputs['heatmap']), self.config.max_detections)
     centre = cells + objects.gather(outputs['offset'], cells)
     half = jnp.exp(objects.gather(outputs['size'], cells)) / 2
     boxes = jnp.concatenate([centre - half, centre + half], -1) / jnp.array([h, w, h, w])
@@ -54,7 +54,7 @@ class Task(objects.Task):
 
   def visualize(self, image, predictions, batch):
     scale = np.array(image.shape[:2] * 2)
-    shown = predictions['scores'] >= self.config.get('visualize_threshold', 0.3)
+    shown = predictions['scores'] >= self.config.visualize_threshold
     valid = self.known(batch)
     names = self.dataset.object_classes
     return visualize.side_by_side(

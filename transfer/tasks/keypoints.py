@@ -57,7 +57,7 @@ class Task(objects.Task):
         {'heatmap': (self.num_classes, objects.HEATMAP_BIAS), 'offset': (2, 0.0),
          'keypoint_offsets': (2 * k, 0.0),
          'keypoint_heatmap': (k, objects.HEATMAP_BIAS), 'keypoint_subpixel': (2, 0.0)},
-        self.config.get('head_features', 64))
+        self.config.head_features)
 
   def loss(self, outputs, batch):
     grid = objects.grid_hw(outputs)
@@ -75,7 +75,7 @@ class Task(objects.Task):
     subpixel_loss = objects.masked_l1(
         objects.gather(outputs['keypoint_subpixel'], cells), points - cells, labelled)
     loss = (centre_loss + offset_loss + keypoint_heatmap_loss + subpixel_loss
-            + self.config.get('regression_weight', 1.0) * regression_loss)
+            + self.config.regression_weight * regression_loss)
     return loss, {'centre_loss': centre_loss, 'offset_loss': offset_loss,
                   'regression_loss': regression_loss,
                   'keypoint_heatmap_loss': keypoint_heatmap_loss,
@@ -93,14 +93,14 @@ class Task(objects.Task):
 
   def predict(self, outputs, batch):
     grid = objects.grid_hw(outputs)
-    count = self.config.get('max_instances', 20)
+    count = self.config.max_instances
     scores, cells, labels = objects.top_peaks(jax.nn.sigmoid(outputs['heatmap']), count)
     regressed = objects.gather(outputs['keypoint_offsets'], cells)
     regressed = regressed.reshape(*cells.shape[:2], self.num_keypoints, 2)
     regressed = regressed + cells[:, :, None, :]                          # [B, I, K, 2]
     peak_scores, peaks = self._keypoint_peaks(outputs, count)             # [B, K, M(, 2)]
     distance = jnp.linalg.norm(regressed[:, :, :, None] - peaks[:, None], axis=-1)
-    strong = peak_scores[:, None] > self.config.get('peak_threshold', 0.1)
+    strong = peak_scores[:, None] > self.config.peak_threshold
     distance = jnp.where(strong, distance, jnp.inf)                       # [B, I, K, M]
     extent = (regressed.max(2) - regressed.min(2)).max(-1)                # [B, I]
     snap = distance.min(-1) <= jnp.maximum(extent / 2, 1.0)[..., None]     # [B, I, K]
@@ -127,7 +127,7 @@ class Task(objects.Task):
 
   def visualize(self, image, predictions, batch):
     to_pixels = np.array([*image.shape[:2], 1.0])
-    shown = predictions['scores'] >= self.config.get('visualize_threshold', 0.3)
+    shown = predictions['scores'] >= self.config.visualize_threshold
     skeleton = self.dataset.keypoint_skeleton
     # Pixel centres sit at (index + 0.5) in normalised-times-size units.
     pixels = lambda k: k * to_pixels - np.array([0.5, 0.5, 0.0])

@@ -19,7 +19,7 @@ class Task(base.Task):
     return self.dataset.num_classes
 
   def head(self):
-    return base.ConvHead(self.num_classes, self.config.get('head_features', 64))
+    return base.ConvHead(self.num_classes, self.config.head_features)
 
   def _labels_and_mask(self, batch):
     labels = batch['segmentation'][..., 0].astype(jnp.int32)

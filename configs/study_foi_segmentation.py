@@ -1,0 +1,52 @@
+"""The paper's segmentation study: 17 datasets, each a source and a small target, HRNetV2-W48.
+
+Every segmentation dataset of the published table (README, "Studies")
+trains once as a source from ILSVRC'12 weights, on its whole train split;
+every one is also a target of TARGET_SIZE training images, fine-tuned from
+each of the 16 other sources and, as the baseline, from ILSVRC'12 alone
+(17 sources + 17 baselines + 272 transfers per seed). The label
+definitions are the catalogue's (the paper's own definitions for some of
+these datasets are a later issue); ISPRS is Potsdam.
+
+Needs every dataset prepared (python -m transfer.data.build NAME
+--manual_dir=...) and converted ImageNet weights:
+
+  python -m transfer.tools.convert_torch --arch hrnet_w48 --src hrnetv2_w48_imagenet.pth --out /tmp/w48
+  python main.py --config=configs/study_foi_segmentation.py --workdir=ROOT \\
+      --config.imagenet=/tmp/w48/checkpoints --cluster=slurm --gpus_per_node=1
+
+`:smoke` runs 2 tiny steps per stage from scratch (tests, under mock data).
+TARGET_SIZE = 1000 is our choice of a small target set, not a figure from
+the paper. Expected figures: none measured (no data or accelerator here).
+"""
+
+from ml_collections import config_dict
+
+from transfer import config_base as base
+
+DATASETS = ('ade20k', 'bdd100k_segmentation', 'camvid', 'cityscapes', 'coco_panoptic', 'idd',
+            'isaid', 'isprs_potsdam', 'kitti_segmentation', 'mapillary_vistas',
+            'pascal_context', 'pascal_voc', 'scannet', 'suim', 'sun_rgbd', 'vgallery',
+            'virtual_kitti_2')
+TARGET_SIZE = 1000
+
+
+def get_config(arg: str = ''):
+  segmentation = lambda **kw: base.task('segmentation', **kw)
+  sources, targets = {}, {}
+  for name in DATASETS:
+    sources[name] = base.source(name, segmentation(), steps=40_000, learning_rate=1e-3,
+                                init_kind='ilsvrc')
+    targets[name] = base.target(name, segmentation(), steps=8_000, learning_rate=1e-3,
+                                train_sizes=(TARGET_SIZE,))
+    for section in (sources[name], targets[name]):
+      section.input.scale_range = (0.5, 2.0)
+      section.eval_every = 2_000
+  config = base.study('study_foi_segmentation', sources=sources, targets=targets,
+                      baseline='ilsvrc')
+  config.model.backbone = 'hrnet'
+  # One converted ImageNet checkpoint for every source and the baselines.
+  config.imagenet = config_dict.placeholder(str)
+  for section in (config.baseline, *(s.init for s in config.sources.values())):
+    section.checkpoint = config.get_ref('imagenet')
+  return base.with_variant(config, arg, 'configs/study_foi_segmentation.py')

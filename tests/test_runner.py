@@ -1,0 +1,129 @@
+"""The study runner with real processes: kill -9 and rerun, two runners on one
+root, submitit's local executor, and printed per-stage commands.
+
+The study is the demo's smoke variant over two seeds: one source, two
+baselines and two transfers.
+"""
+
+import csv
+import glob
+import json
+import os
+import time
+
+import pytest
+
+from conftest import main
+
+SEEDS = '--config.seeds=(0, 1)'
+
+
+def _args(root, data_dir, *more):
+  return ('--config=configs/demo.py:smoke', f'--workdir={root}',
+          f'--config.data_dir={data_dir}', SEEDS, *more)
+
+
+def _manifests(root):
+  found = {}
+  for path in glob.glob(os.path.join(root, 'stages', '*', 'manifest.json')):
+    with open(path) as f:
+      manifest = json.load(f)
+    found[manifest['key']] = manifest
+  return found
+
+
+def _assert_study_done(root, attempts=None):
+  manifests = _manifests(root)
+  assert sorted(m['role'] for m in manifests.values()) == [
+      'baseline', 'baseline', 'source', 'target', 'target']
+  assert all(m['state'] == 'finished' for m in manifests.values())
+  if attempts is not None:
+    assert {k: m['attempts'] for k, m in manifests.items()} == {k: attempts for k in manifests}
+  with open(os.path.join(root, 'results.csv')) as f:
+    rows = list(csv.DictReader(f))
+  assert sorted(r['seed'] for r in rows) == ['0', '1']
+  return manifests, rows
+
+
+def test_a_killed_study_resumes_without_retraining_finished_stages(
+    tmp_path, synthetic_data_dir, xla_cache):
+  root = str(tmp_path / 'root')
+  process = main(*_args(root, synthetic_data_dir), cache=xla_cache, popen=True)
+  deadline = time.time() + 600
+  while True:  # Kill it while one stage trains and at least one is finished.
+    states = [m['state'] for m in _manifests(root).values()]
+    if 'finished' in states and 'running' in states:
+      break
+    assert process.poll() is None, process.communicate()[1][-3000:]
+    assert time.time() < deadline
+    time.sleep(0.05)
+  process.kill()
+  process.communicate()
+  before = _manifests(root)
+  finished = {k: m for k, m in before.items() if m['state'] == 'finished'}
+  (killed,) = [k for k, m in before.items() if m['state'] == 'running']
+
+  rerun = main(*_args(root, synthetic_data_dir), cache=xla_cache)
+  assert rerun.returncode == 0, rerun.stderr[-5000:]
+  assert 'taking it over' in rerun.stderr
+  manifests, _ = _assert_study_done(root)
+  for key, manifest in finished.items():
+    assert manifests[key] == manifest  # Not trained again, not even rewritten.
+  assert manifests[killed]['attempts'] == 2
+  assert all(m['attempts'] == 1 for k, m in manifests.items() if k != killed)
+  assert 'relative gain' not in rerun.stdout and 'mean relative gain' in rerun.stdout
+
+
+def test_two_runners_on_one_root_train_every_stage_once(tmp_path, synthetic_data_dir,
+                                                        xla_cache):
+  root = str(tmp_path / 'root')
+  processes = [main(*_args(root, synthetic_data_dir), cache=xla_cache, popen=True)
+               for _ in range(2)]
+  outputs = [p.communicate(timeout=900) for p in processes]
+  for process, (_, stderr) in zip(processes, outputs):
+    assert process.returncode == 0, stderr[-5000:]
+  _assert_study_done(root, attempts=1)
+  assert outputs[0][0] == outputs[1][0]  # Both print the same summary.
+  hosts = {(m['host'], m['pid']) for m in _manifests(root).values()}
+  assert len(hosts) == 2, 'both runners trained stages'
+
+
+def test_submitit_local_executor_runs_the_study_in_chunks(tmp_path, synthetic_data_dir,
+                                                          xla_cache):
+  root = str(tmp_path / 'root')
+  run = main(*_args(root, synthetic_data_dir, '--cluster=local', '--stages_per_task=2'),
+             cache=xla_cache)
+  assert run.returncode == 0, run.stderr[-5000:]
+  manifests, rows = _assert_study_done(root, attempts=1)
+  # Level 0 (source, two baselines) in two array tasks, level 1 in one.
+  assert len({m['pid'] for m in manifests.values()}) == 3
+  assert len(glob.glob(os.path.join(root, 'submitit', '*', '*_result.pkl'))) == 4
+  assert rows[0]['source_dataset'] == 'synthetic_sunny'
+
+
+def test_printed_commands_train_one_stage_each(tmp_path, synthetic_data_dir, xla_cache):
+  root = str(tmp_path / 'root')
+  printed = main(*_args(root, synthetic_data_dir, '--print_commands'), cache=xla_cache)
+  assert printed.returncode == 0, printed.stderr[-5000:]
+  lines = printed.stdout.strip().splitlines()
+  assert len(lines) == 5 and all(' --stage=' in line for line in lines)
+  assert not os.path.exists(os.path.join(root, 'stages'))
+  transfer_key = lines[-1].rsplit('=', 1)[1]
+  early = main(*_args(root, synthetic_data_dir, f'--stage={transfer_key}'), cache=xla_cache)
+  assert early.returncode == 1 and 'Traceback' not in early.stderr
+  assert 'which is not finished' in early.stderr and 'where: config.targets.foggy_depth' in early.stderr
+  source_key = lines[0].rsplit('=', 1)[1]
+  first = main(*_args(root, synthetic_data_dir, f'--stage={source_key}'), cache=xla_cache)
+  assert first.returncode == 0, first.stderr[-5000:]
+  assert [m['role'] for m in _manifests(root).values()] == ['source']
+  again = main(*_args(root, synthetic_data_dir, '--print_commands'), cache=xla_cache)
+  assert again.stdout.strip().splitlines() == lines[1:]
+
+
+@pytest.mark.parametrize('flag,needle', [
+    ('--stage=000000000000', "no stage with key '000000000000'"),
+    ('--config.pairs=sunny_seg:nowhere', "Pair 'sunny_seg:nowhere'"),
+])
+def test_bad_stage_or_pair_is_one_clear_error(tmp_path, flag, needle):
+  run = main(*_args(tmp_path, tmp_path / 'tfds', flag))
+  assert run.returncode == 1 and needle in run.stderr and 'Traceback' not in run.stderr
