@@ -45,13 +45,15 @@ def synthetic_data_dir(tmp_path_factory):
   return str(tmp_path_factory.mktemp('tfds'))
 
 
-def main(*args, cache: str | None = None, popen: bool = False, timeout: int = 900):
+def main(*args, cache: str | None = None, log: str | None = None, timeout: int = 900):
   """Runs `python main.py ARGS` from the repository root (with the session's
-  XLA cache, if given); returns the finished run, or the process if `popen`."""
+  XLA cache, if given) and returns the finished run; with `log`, starts it
+  and returns the process, its stdout and stderr going to LOG.out and
+  LOG.err (files, not pipes: a full pipe would block it)."""
   env = dict(os.environ, **({'JAX_COMPILATION_CACHE_DIR': cache} if cache else {}))
   command = [sys.executable, 'main.py', *args]
-  if popen:
-    return subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+  if log:
+    with open(f'{log}.out', 'w') as out, open(f'{log}.err', 'w') as err:
+      return subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=err, text=True)
   return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True,
                         timeout=timeout, check=False)

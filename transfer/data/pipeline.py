@@ -30,11 +30,13 @@ and `image_hw` int32 [B, 2], each example's original height and width.
 """
 
 import collections
+import fcntl
 import functools
 import hashlib
 import inspect
 import math
 import operator
+import os
 
 import jax
 import numpy as np
@@ -67,7 +69,15 @@ def load_builder(info: catalog.DatasetInfo, data_dir: str | None,
   catalog.import_builder(info)
   builder = tfds.builder(info.tfds_name, data_dir=data_dir)
   if info.generated and any(num_examples_in(builder, s) is None for s in splits):
-    builder.download_and_prepare()
+    # One process generates while any others (runners sharing the data dir)
+    # wait, then read what it wrote.
+    folder = os.path.dirname(builder.data_dir)
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, '.prepare.lock'), 'a') as lock:
+      fcntl.flock(lock, fcntl.LOCK_EX)
+      builder = tfds.builder(info.tfds_name, data_dir=data_dir)
+      if any(num_examples_in(builder, s) is None for s in splits):
+        builder.download_and_prepare()
   missing = [s for s in splits if num_examples_in(builder, s) is None]
   if missing:
     instructions = inspect.cleandoc(getattr(builder, 'MANUAL_DOWNLOAD_INSTRUCTIONS', '') or '')
