@@ -116,7 +116,7 @@ def _run(config, root):
                       fix=f'read its log in {os.path.join(root, "submitit")}, fix the '
                       'cause and rerun (finished stages are skipped).') from e
     if _CLUSTER.value == 'slurm':
-      return (f'Submitted {len(jobs) - 1} array job(s) and a collect job ({jobs[-1].job_id}), '
+      return (f'Submitted {len(jobs) - 1} array task(s) and a collect job ({jobs[-1].job_id}), '
               f'logs in {os.path.join(root, "submitit")}; results.csv is written when '
               'they finish (or rerun this command: finished stages are skipped).')
   else:

@@ -11,6 +11,7 @@ import tensorflow_datasets as tfds
 from conftest import load_config
 from transfer import config_base as base
 from transfer import optim
+from transfer import study
 from transfer import trainer
 from transfer.data import catalog
 from transfer.data import pipeline
@@ -24,7 +25,8 @@ CASES = [(name, TASK_OF[annotation]) for name in catalog.names()
 
 @pytest.mark.parametrize('name,task', CASES)
 def test_dataset_and_task_trace_a_train_and_an_eval_step(name, task):
-  config = load_config('configs/demo.py', 'smoke').target
+  plans = study.expand(load_config('configs/demo.py', 'smoke'))
+  config = [p for p in plans if p.role == 'target'][0].config
   config.dataset, config.task = name, base.task(task, head_features=8)
   config.input.size = None  # The catalogue's crop, rounded up to a multiple of 32.
   stage = trainer.build_stage(config, 'test')
