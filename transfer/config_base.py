@@ -176,7 +176,6 @@ def smoke(config: ml_collections.ConfigDict, steps: int = 2) -> ml_collections.C
   config.model.resnet.update(depth=18, width=8, output_features=16)
   for s in (*config.sources.values(), *config.targets.values()):
     s.steps, s.log_every, s.eval_every, s.checkpoint_every = steps, 1, steps, steps
-    s.optimizer.warmup_steps = 0
     s.input.batch_size, s.input.eval_batch_size = 8, 8
     s.input.size = (64, 64)
     s.task.head_features = 8

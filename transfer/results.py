@@ -8,7 +8,6 @@ better, for lower-is-better metrics too; undefined gains are empty cells.
 import csv
 import io
 import math
-import os
 
 import numpy as np
 from scipy import stats
@@ -66,13 +65,6 @@ def to_csv(table: list[dict]) -> str:
   for row in table:
     writer.writerow({k: '' if row[k] is None else row[k] for k in COLUMNS})
   return out.getvalue()
-
-
-def write_csv(path: str, table: list[dict]) -> None:
-  tmp = f'{path}.{os.getpid()}.tmp'
-  with open(tmp, 'w') as f:
-    f.write(to_csv(table))
-  os.replace(tmp, path)
 
 
 def mean_interval(values, confidence: float = 0.95) -> tuple[float, float, float]:

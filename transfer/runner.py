@@ -21,7 +21,7 @@ from absl import logging
 import jax
 
 from transfer import results, stages, study, trainer
-from transfer.data import pipeline
+from transfer.data import catalog, pipeline
 from transfer.errors import UserError
 
 
@@ -49,7 +49,7 @@ def check_data(plans, data_dir: str | None) -> None:
   loaded = set()
   for stage_plan in plans:
     if stage_plan.config.dataset not in loaded:
-      info = trainer.build_stage(stage_plan.config, stage_plan.where, 'config.model').dataset
+      info = catalog.get(stage_plan.config.dataset)
       pipeline.load_builder(info, data_dir, (info.train_split, info.eval_split),
                             where=f'{stage_plan.where}.dataset')
       loaded.add(stage_plan.config.dataset)
@@ -98,15 +98,10 @@ def run_local(plans, root: str, data_dir: str | None, keys=None,
       time.sleep(poll_seconds)
 
 
-def transfer_keys(plans) -> list[str]:
-  return [p.key for p in plans if p.role == 'target']
-
-
 def collect(plans, root: str) -> list[dict]:
   """Rebuilds ROOT/results.csv from the manifests; returns its rows."""
-  table = results.rows(stages.manifests(root), transfer_keys(plans))
-  if jax.process_index() == 0:
-    results.write_csv(os.path.join(root, 'results.csv'), table)
+  table = results.rows(stages.manifests(root), [p.key for p in plans if p.role == 'target'])
+  stages.write_atomic(os.path.join(root, 'results.csv'), results.to_csv(table))
   return table
 
 

@@ -48,14 +48,19 @@ def is_finished(manifest: dict | None) -> bool:
   return bool(manifest) and manifest['state'] == 'finished'
 
 
-def write_json_atomic(path: str, data) -> None:
-  """Writes JSON to a temporary file beside `path`, then renames it over `path`."""
+def write_atomic(path: str, text: str) -> None:
+  """Process 0 writes `text` to a temporary file beside `path`, then renames
+  it over `path`: readers see the old file or the new one, never half."""
   if jax.process_index() != 0:
     return
   tmp = f'{path}.{os.getpid()}.tmp'
   with open(tmp, 'w') as f:
-    json.dump(data, f, indent=2, sort_keys=True, allow_nan=False)
+    f.write(text)
   os.replace(tmp, path)
+
+
+def write_json_atomic(path: str, data) -> None:
+  write_atomic(path, json.dumps(data, indent=2, sort_keys=True, allow_nan=False))
 
 
 @contextlib.contextmanager
@@ -159,10 +164,9 @@ def train(plan, root: str, data_dir: str | None, parent=None) -> dict | None:
       write_json_atomic(path, dict(manifest, state='failed',
                                    error=str(e) or type(e).__name__))
       raise
-    task = trainer.build_stage(config, plan.where, 'config.model').task
     manifest.update(
-        state='finished', metrics=result['metrics'], metric=task.metric,
-        higher_is_better=task.higher_is_better,
+        state='finished', metrics=result['metrics'], metric=result['metric'],
+        higher_is_better=result['higher_is_better'],
         wall_seconds=time.perf_counter() - start, **result['timing'],
         transfer={k: v if isinstance(v, str) else len(v)
                   for k, v in result['transfer'].items()},

@@ -112,6 +112,11 @@ def _resolve(section, model, init, seed: int, train_examples) -> ml_collections.
   return config
 
 
+def _as_tuple(value) -> tuple:
+  """A config value that may be one item or a tuple of them, as a tuple."""
+  return tuple(value) if isinstance(value, (tuple, list)) else (value,)
+
+
 def _check_int(value, where: str, minimum: int, what: str):
   if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
     raise UserError(f'{what} must be an integer >= {minimum}, got {value!r}.', where=where,
@@ -154,7 +159,7 @@ def _validate(config):
     if not config[section]:
       raise UserError(f'The study has no {section}.', where=f'config.{section}',
                       fix=f'define at least one entry in config.{section}.')
-  seeds = tuple(config.seeds) if isinstance(config.seeds, (tuple, list)) else (config.seeds,)
+  seeds = _as_tuple(config.seeds)
   if not seeds or len(set(seeds)) != len(seeds):
     raise UserError(f'config.seeds must list distinct seeds, got {config.seeds!r}.',
                     where='config.seeds', fix='e.g. --config.seeds="(0, 1, 2)".')
@@ -164,8 +169,7 @@ def _validate(config):
     for name, section in entries.items():
       _check_int(section.steps, f'config.{kind}.{name}.steps', 0, 'steps')
   for name, section in config.targets.items():
-    sizes = section.train_sizes
-    sizes = tuple(sizes) if isinstance(sizes, (tuple, list)) else (sizes,)
+    sizes = _as_tuple(section.train_sizes)
     if not sizes:
       raise UserError('A target needs at least one train size.',
                       where=f'config.targets.{name}.train_sizes',
@@ -210,8 +214,7 @@ def expand(config) -> list[StagePlan]:
     if target_name not in used_targets:
       continue
     where = f'config.targets.{target_name}'
-    sizes = section.train_sizes
-    for size in tuple(sizes) if isinstance(sizes, (tuple, list)) else (sizes,):
+    for size in _as_tuple(section.train_sizes):
       count = f'n{size}' if size is not None else ''
       for seed in seeds:
         stage_config = _resolve(section, config.model, config.baseline, seed, size)

@@ -181,8 +181,9 @@ def _write_panels(writer, workdir, step, panels, png: bool):
 
 def train_and_evaluate(config, workdir: str, where: str = 'config',
                        data_dir: str | None = None, model_where: str | None = None) -> dict:
-  """Trains one stage in `workdir`; returns its final evaluation metrics, the
-  transfer report, the final state, and timing (train-step compile seconds,
+  """Trains one stage in `workdir`; returns its final evaluation metrics (and
+  the task's main metric and direction), the transfer report, the final
+  state, and timing (train-step compile seconds,
   steps trained and steps/s of the loop, evaluations included).
 
   With `config.steps = 0` it only evaluates the initialisation (an untrained
@@ -305,4 +306,6 @@ def train_and_evaluate(config, workdir: str, where: str = 'config',
   trained = config.steps - first_step
   timing = {'compile_seconds': compile_seconds, 'steps_trained': trained,
             'steps_per_second': trained / loop_seconds if trained > 0 else None}
-  return {'metrics': eval_metrics, 'transfer': report, 'state': state, 'timing': timing}
+  return {'metrics': eval_metrics, 'metric': stage.task.metric,
+          'higher_is_better': stage.task.higher_is_better, 'transfer': report,
+          'state': state, 'timing': timing}
