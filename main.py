@@ -86,8 +86,10 @@ def _report(config, plans, root):
   table = runner.collect(plans, root)
   if len(table) == 1:
     return results.format_table(table[0], config.baseline.kind)
-  return (results.format_summary(results.summary(table))
+  text = (results.format_summary(results.summary(table))
           + f'\n{len(table)} transfer(s): {os.path.join(root, "results.csv")}')
+  factors = runner.analyse(root) if config.analysis and table else None
+  return f'{text}\n\n{factors}' if factors else text
 
 
 def _run(config, root):

@@ -17,6 +17,8 @@ setuptools.setup(
         'transfer_datasets' + name[len('datasets'):]
         for name in _DATASET_PACKAGES],
     package_dir={'transfer_datasets': 'datasets'},
+    # The published transfer table and its domain map (transfer/tables/README.md).
+    package_data={'transfer': ['tables/*.csv', 'tables/*.json']},
     install_requires=[
         'jax==0.10.2',
         'jaxlib==0.10.2',
@@ -40,10 +42,16 @@ setuptools.setup(
         # COCO's RLE and polygon masks in the builders; the reference the
         # COCO evaluator is tested against.
         'pycocotools==2.0.11',
+        # The analysis of a study (transfer.analysis) and the notebooks.
+        'pandas==3.1.1',
+        'matplotlib==3.11.2',
+        'tabulate==0.10.0',  # pandas' to_markdown.
     ],
     extras_require={
         # dill: tfds.testing.DatasetBuilderTestCase imports it.
-        'test': ['pytest==9.0.3', 'dill==0.4.1'],
+        # nbclient, nbformat, ipykernel: the tests run every notebook in colabs/.
+        'test': ['pytest==9.0.3', 'dill==0.4.1', 'nbclient==0.11.0', 'nbformat==5.11.1',
+                 'ipykernel==7.4.0'],
         # Weight conversion from PyTorch checkpoints, and the equivalence
         # tests against timm / torchvision (CI installs it).
         'convert': ['torch==2.14.1', 'torchvision==0.29.1', 'timm==1.0.31'],

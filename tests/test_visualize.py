@@ -180,3 +180,34 @@ def test_side_by_side():
     assert (title < 128).any() and (title == 255).any()
   with pytest.raises(ValueError):
     visualize.side_by_side([panels[0], panels[0][:10]])
+
+
+def test_annotations_draws_each_present_annotation():
+  from transfer.data import catalog  # pylint: disable=g-import-not-at-top
+  from transfer_datasets.synthetic import render  # pylint: disable=g-import-not-at-top
+  info = catalog.get('synthetic_sunny')
+  example = render.render(0, render.DOMAINS['sunny'], 64, 48)
+  panels = visualize.annotations(example, info)
+  title_h = panels.shape[0] - 64
+  gap = 4
+  assert panels.shape[1] == 5 * 48 + 4 * gap  # image, segmentation, depth, boxes, keypoints
+  first = panels[title_h:, :48]
+  np.testing.assert_array_equal(first, example['image'])
+  # The segmentation panel is the overlay of the palette colours.
+  labels = example['segmentation'][..., 0]
+  expected = visualize.overlay(example['image'], visualize.colorize_segmentation(
+      labels, info.num_classes, info.ignore_label), alpha=0.6,
+                               where=labels != info.ignore_label)
+  np.testing.assert_array_equal(panels[title_h:, 48 + gap:2 * 48 + gap], expected)
+  # Boxes and keypoints are drawn at pixel coordinates: normalised boxes times
+  # (h, w); keypoint centres at normalised * size - 0.5.
+  objects = example['objects']
+  boxes = visualize.draw_boxes(example['image'], objects['bbox'] * [64, 48, 64, 48],
+                               objects['label'], info.object_classes)
+  np.testing.assert_array_equal(panels[title_h:, 3 * (48 + gap):3 * (48 + gap) + 48], boxes)
+  points = visualize.draw_keypoints(example['image'],
+                                    objects['keypoints'] * [64, 48, 1] - [0.5, 0.5, 0],
+                                    info.keypoint_skeleton)
+  np.testing.assert_array_equal(panels[title_h:, 4 * (48 + gap):], points)
+  example.update(has_depth=False, has_keypoints=False)
+  assert visualize.annotations(example, info).shape[1] == 3 * 48 + 2 * gap

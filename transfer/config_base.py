@@ -146,6 +146,9 @@ def study(name: str, *, sources: dict, targets: dict, seeds=(0,),
   # A persistent XLA compilation cache in ROOT/cache/xla: stages with the
   # same shapes (seeds, train sizes, same-task targets) compile once.
   config.compilation_cache = True
+  # Analyse results.csv when the study ends: ROOT/analysis holds the tables,
+  # figures and report.html, and the factor table is printed.
+  config.analysis = True
   return config
 
 

@@ -12,7 +12,8 @@ import math
 import numpy as np
 from scipy import stats
 
-COLUMNS = ('source_dataset', 'source_domain', 'source_task', 'target_dataset',
+COLUMNS = ('source_dataset', 'source_domain', 'source_task', 'source_train_examples',
+           'target_dataset',
            'target_domain', 'target_task', 'train_examples', 'seed', 'metric',
            'higher_is_better', 'baseline', 'transfer', 'absolute_gain', 'relative_gain',
            'source_key', 'baseline_key', 'transfer_key')
@@ -47,7 +48,9 @@ def rows(manifests: dict[str, dict], transfer_keys) -> list[dict]:
     base_value, transfer_value = baseline['metrics'][metric], transfer['metrics'][metric]
     table.append({
         'source_dataset': source['dataset'], 'source_domain': source['domain'],
-        'source_task': source['task'], 'target_dataset': transfer['dataset'],
+        'source_task': source['task'],
+        'source_train_examples': source.get('train_examples_used'),
+        'target_dataset': transfer['dataset'],
         'target_domain': transfer['domain'], 'target_task': transfer['task'],
         'train_examples': transfer['train_examples'], 'seed': transfer['seed'],
         'metric': metric, 'higher_is_better': transfer['higher_is_better'],

@@ -9,6 +9,7 @@ trained once whichever way it was started.
 ROOT layout:
   ROOT/stages/<name>-<key>/   one stage: manifest.json, checkpoints/, events
   ROOT/results.csv            one row per finished transfer of the study
+  ROOT/analysis/              its analysis: tables, figures, report.html
   ROOT/cache/xla/             the persistent compilation cache
   ROOT/submitit/              submitit's job scripts and logs (--cluster)
 """
@@ -20,7 +21,7 @@ import time
 from absl import logging
 import jax
 
-from transfer import results, stages, study, trainer
+from transfer import analysis, results, stages, study, trainer
 from transfer.data import catalog, pipeline
 from transfer.errors import UserError
 
@@ -105,6 +106,20 @@ def collect(plans, root: str) -> list[dict]:
   return table
 
 
+def analyse(root: str) -> str | None:
+  """Analyses ROOT/results.csv into ROOT/analysis (tables, figures,
+  report.html: `transfer.analysis`) on process 0; returns the factor table,
+  or None where there is nothing to compare (fewer than two pairs)."""
+  if jax.process_index() != 0:
+    return None
+  result = analysis.analyse(analysis.load(root))
+  if len(result.pairs) < 2:
+    return None
+  out = os.path.join(root, 'analysis')
+  analysis.write(result, out)
+  return f'{analysis.format_factors(result)}\nReport: {os.path.join(out, "report.html")}'
+
+
 def levels(plans) -> list[list[study.StagePlan]]:
   """Stages grouped by depth in the graph: sources and baselines, then transfers."""
   by_key = {p.key: p for p in plans}
@@ -140,8 +155,12 @@ def run_tasks(config, root: str, keys: list[str]) -> list[str]:
 
 
 def collect_task(config, root: str) -> int:
-  """The last submitit job: rebuilds ROOT/results.csv; returns its row count."""
-  return len(collect(study.expand(config), root))
+  """The last submitit job: rebuilds ROOT/results.csv (and its analysis, if
+  the study asks for one); returns its row count."""
+  rows = len(collect(study.expand(config), root))
+  if rows and config.analysis:
+    analyse(root)
+  return rows
 
 
 def submit(config, plans, root: str, executor, stages_per_task: int = 1,

@@ -167,6 +167,7 @@ def train(plan, root: str, data_dir: str | None, parent=None) -> dict | None:
     manifest.update(
         state='finished', metrics=result['metrics'], metric=result['metric'],
         higher_is_better=result['higher_is_better'],
+        train_examples_used=result['train_examples_used'],
         wall_seconds=time.perf_counter() - start, **result['timing'],
         transfer={k: v if isinstance(v, str) else len(v)
                   for k, v in result['transfer'].items()},

@@ -182,8 +182,8 @@ def _write_panels(writer, workdir, step, panels, png: bool):
 def train_and_evaluate(config, workdir: str, where: str = 'config',
                        data_dir: str | None = None, model_where: str | None = None) -> dict:
   """Trains one stage in `workdir`; returns its final evaluation metrics (and
-  the task's main metric and direction), the transfer report, the final
-  state, and timing (train-step compile seconds,
+  the task's main metric and direction), the transfer report, how many
+  training examples it drew from, the final state, and timing (train-step compile seconds,
   steps trained and steps/s of the loop, evaluations included).
 
   With `config.steps = 0` it only evaluates the initialisation (an untrained
@@ -304,8 +304,10 @@ def train_and_evaluate(config, workdir: str, where: str = 'config',
   ckpt.close()
   writer.flush()
   trained = config.steps - first_step
+  total = pipeline.num_examples_in(builder, dataset.train_split)
+  used = min(config.train_examples or total, total) if total else config.train_examples
   timing = {'compile_seconds': compile_seconds, 'steps_trained': trained,
             'steps_per_second': trained / loop_seconds if trained > 0 else None}
   return {'metrics': eval_metrics, 'metric': stage.task.metric,
           'higher_is_better': stage.task.higher_is_better, 'transfer': report,
-          'state': state, 'timing': timing}
+          'train_examples_used': used, 'state': state, 'timing': timing}

@@ -162,3 +162,33 @@ def side_by_side(panels, titles: Optional[Sequence[str]] = None,
     out[strip_h:, left:left + panel.shape[1]] = panel
     left += panel.shape[1] + gap
   return out
+
+
+def annotations(example: dict, dataset) -> np.ndarray:
+  """One decoded example (the format of transfer.data.features, as numpy)
+  with each annotation it has drawn beside its image: segmentation, depth,
+  boxes with class names, keypoints with the skeleton. `dataset` is its
+  catalogue entry."""
+  image = np.asarray(example['image'])
+  h, w = image.shape[:2]
+  panels, titles = [image], ['image']
+  if example.get('has_segmentation', False):
+    labels = np.asarray(example['segmentation'])[..., 0]
+    colours = colorize_segmentation(labels, dataset.num_classes, dataset.ignore_label)
+    panels.append(overlay(image, colours, alpha=0.6, where=labels != dataset.ignore_label))
+    titles.append('segmentation')
+  if example.get('has_depth', False):
+    panels.append(colorize_depth(np.asarray(example['depth'])[..., 0]))
+    titles.append('depth (m)')
+  objects = example.get('objects', {})
+  if example.get('has_boxes', False):
+    boxes = np.asarray(objects['bbox'], np.float64) * np.array([h, w, h, w])
+    panels.append(draw_boxes(image, boxes, objects['label'], dataset.object_classes))
+    titles.append('boxes')
+  if example.get('has_keypoints', False) and 'keypoints' in objects:
+    # Normalised pixel centres are (index + 0.5) / size.
+    pixels = np.asarray(objects['keypoints'], np.float64) * np.array([h, w, 1.0]) - np.array(
+        [0.5, 0.5, 0.0])
+    panels.append(draw_keypoints(image, pixels, dataset.keypoint_skeleton))
+    titles.append('keypoints')
+  return side_by_side(panels, titles)
