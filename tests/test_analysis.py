@@ -7,6 +7,7 @@ import collections
 import csv
 import json
 import math
+import os
 import re
 import subprocess
 import sys
@@ -314,3 +315,36 @@ def test_module_runs_as_a_command(tmp_path):
                         capture_output=True, text=True, timeout=120, check=False)
   assert done.returncode == 1 and 'Traceback' not in done.stderr
   assert done.stderr.startswith('error: No results table')
+
+
+def test_study_runs_with_a_nan_metric_are_counted_not_fatal(tmp_path):
+  rows = _write_study(tmp_path / 'results.csv')
+  with open(tmp_path / 'results.csv') as f:
+    lines = f.read().splitlines()
+  index = results.COLUMNS.index('transfer')
+  cells = lines[1].split(',')
+  cells[index] = 'nan'  # A diverged transfer.
+  lines[1] = ','.join(cells)
+  (tmp_path / 'results.csv').write_text('\n'.join(lines) + '\n')
+  result = analysis.analyse(analysis.load(str(tmp_path)))
+  assert result.summary['runs_excluded_not_finite'] == 1
+  first = result.pairs[(result.pairs.source == rows[0]['source_dataset'])
+                       & (result.pairs.target == rows[0]['target_dataset'])
+                       & (result.pairs.train_examples == rows[0]['train_examples'])]
+  assert first.seeds.item() == 2
+
+
+def test_out_that_is_a_file_or_unwritable(tmp_path, capsys):
+  (tmp_path / 'file').write_text('keep')
+  assert 'is a file, not a directory' in _error([*PUBLISHED_FLAGS, f'--out={tmp_path / "file"}'],
+                                                capsys)
+  assert (tmp_path / 'file').read_text() == 'keep'
+  locked = tmp_path / 'locked'
+  locked.mkdir()
+  locked.chmod(0o500)
+  try:
+    if not os.access(locked, os.W_OK):  # Not when running as root.
+      assert 'cannot write the analysis' in _error(
+          [*PUBLISHED_FLAGS, f'--out={locked / "sub"}'], capsys)
+  finally:
+    locked.chmod(0o700)

@@ -53,8 +53,15 @@ def test_config_runs_two_steps_under_mock_data(path, arg, tmp_path):
   assert len(table) == len([p for p in plans if p.role == 'target']) > 0
   for row in table:
     _check_gains(row)
+    assert 0 < row['source_train_examples'] <= 8
   with open(tmp_path / 'results.csv') as f:
     assert len(f.read().splitlines()) == len(table) + 1
+  factors = runner.analyse(str(tmp_path))  # What main.py prints at the end.
+  if len({(r['source_dataset'], r['target_dataset']) for r in table}) > 1:
+    assert factors.startswith('Gain relative to the baseline, per factor')
+    assert (tmp_path / 'analysis' / 'report.html').is_file()
+  else:  # One pair: nothing to compare.
+    assert factors is None and not (tmp_path / 'analysis').exists()
   for name in os.listdir(tmp_path / 'stages'):  # Strict JSON: no NaN.
     with open(tmp_path / 'stages' / name / 'manifest.json') as f:
       json.loads(f.read(), parse_constant=lambda c: pytest.fail(f'{name} holds {c}'))

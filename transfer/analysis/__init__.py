@@ -21,6 +21,7 @@ from etils import epath
 import pandas as pd
 
 from transfer.analysis import plots, report, stats
+from transfer.errors import UserError
 from transfer.analysis.table import Spec, Table, load
 
 # The published table shipped with the project, and the domains of its names.
@@ -78,7 +79,9 @@ def _notes(result: Analysis) -> list[str]:
   s = result.summary
   notes = [f'Results: {s["results"]}; {s["pairs"]} (source, target) pairs, {s["targets"]} '
            f'targets, up to {s["seeds"]} seed(s); metric(s): {", ".join(s["metrics"])}.',
-           f'Gains are relative to {result.table.reference}, positive = better.',
+           f'Gains are relative to {result.table.reference}, positive = better.'
+           + (f' {s["runs_excluded_not_finite"]} run(s) left out: a metric is not finite.'
+              if s['runs_excluded_not_finite'] else ''),
            f'The best source shares the target\'s domain for {s["best_source_in_target_domain"]}'
            f' of {s["targets"]} targets.']
   for name in ('same_domain', 'cross_domain'):
@@ -100,6 +103,9 @@ def write(result: Analysis, out: str) -> list[str]:
   """Writes the tables, figures, summary.json and report.html under `out`;
   returns the names written."""
   out = epath.Path(out)
+  if out.exists() and not out.is_dir():
+    raise UserError(f'{out} is a file, not a directory.', where='--out',
+                    fix='name a directory (it is created if missing).')
   out.mkdir(parents=True, exist_ok=True)
   label = result.table.gain_label
   pairs = result.pairs[list(PAIR_COLUMNS)]

@@ -61,6 +61,10 @@ def main(argv=None) -> int:
   except UserError as e:
     print(f'error: {e}', file=sys.stderr)
     return 1
+  except OSError as e:  # An unwritable --out, a full disk.
+    print(f'error: cannot write the analysis: {e}\n  where: --out={args.out}\n'
+          '  how to fix: name a directory you can write to.', file=sys.stderr)
+    return 1
   print(analysis.format_factors(result))
   print(f'Wrote {", ".join(written)} to {args.out}')
   return 0

@@ -204,6 +204,7 @@ def summary(table: Table, frame: pd.DataFrame, per_target: pd.DataFrame,
   out = {
       'results': table.path, 'gain_relative_to': table.reference,
       'metrics': sorted(frame.metric.unique()), 'pairs': int(len(frame)),
+      'runs_excluded_not_finite': table.excluded,
       'seeds': int(frame.seeds.max()),
       'targets': int(len(per_target)),
       'best_source_in_target_domain': int(per_target.best_in_target_domain.fillna(False).sum()),

@@ -59,6 +59,7 @@ class Table:
   scores: pd.DataFrame | None
   has_baseline: bool
   path: str
+  excluded: int = 0  # A study's runs left out: a metric that is not finite.
 
   @property
   def reference(self) -> str:
@@ -125,17 +126,22 @@ def _study(frame: pd.DataFrame, path: str) -> Table:
                                    False) if 'source_train_examples' in frame else math.nan),
       'metric': frame.metric.astype(str),
       'higher_is_better': frame.higher_is_better.astype(str).str.lower() == 'true',
-      'value': _numbers(frame, 'transfer', path, 'transfer', True),
-      'baseline': _numbers(frame, 'baseline', path, 'baseline', True),
+      'value': _numbers(frame, 'transfer', path, 'transfer', False),
+      'baseline': _numbers(frame, 'baseline', path, 'baseline', False),
   })
+  # A stage that diverged has finished with a NaN metric: its runs are a
+  # result (counted in the summary), not bad input.
+  finite = np.isfinite(runs.value) & np.isfinite(runs.baseline)
   columns = [c for c in frame.columns if c.startswith(SCORE_PREFIX)]
   scores = _wide_scores(runs, frame, columns, path,
                         [c[len(SCORE_PREFIX):] for c in columns]) if columns else None
+  runs = runs[finite]
   if runs.empty:
-    raise UserError(f'{path} has no rows: no transfer of the study has finished.',
-                    where='--results', fix='run the study until some transfers finish.')
+    raise UserError(f'{path} has no rows with finite metrics: no transfer of the study '
+                    'has finished, or all diverged.', where='--results',
+                    fix='run the study until some transfers finish.')
   _check_unique(runs, path)
-  return Table(runs, scores, has_baseline=True, path=path)
+  return Table(runs, scores, has_baseline=True, path=path, excluded=int((~finite).sum()))
 
 
 def _column(frame, name: str | None, flag: str, path: str) -> str | None:
