@@ -30,7 +30,8 @@ def _relative(value, reference, higher_is_better):
 
 
 def _paired_p(group: pd.DataFrame) -> float:
-  """One-sided paired t-test over seeds that the transfer beats the baseline."""
+  """One-sided paired t-test over seeds that the transfer beats the baseline
+  (differences equal over all seeds: p = 0 if they are positive, else 1)."""
   if len(group) < 2:
     return math.nan
   sign = 1.0 if group.higher_is_better.iloc[0] else -1.0
@@ -96,7 +97,7 @@ def targets(frame: pd.DataFrame, has_baseline: bool) -> pd.DataFrame:
     if has_baseline:
       row['some_source_better_on_mean'] = bool((group.gain > 0).any())
       tested = group.p_adjusted.notna().any()
-      row['some_source_better_by_test'] = bool((group.better == True).any()) if tested else None  # pylint: disable=singleton-comparison
+      row['some_source_better_by_test'] = bool(group.better.eq(True).any()) if tested else None
     out.append(row)
   return pd.DataFrame(out)
 
