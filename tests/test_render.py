@@ -130,8 +130,8 @@ def test_hidden_objects_are_dropped(scenes):
   assert ex['instance'].max() == 0
   # Partly visible layouts: dropped objects have no pixels, kept ones do.
   dropped = 0
-  for _, seed, ex in scenes:
-    n_layout = len(render.sample_layout(seed))
+  for name, seed, ex in scenes:
+    n_layout = len(render.sample_layout(seed, render.DOMAINS[name].layout))
     kept = ex['layout_index']
     assert np.all(np.diff(kept) > 0) and kept.max(initial=-1) < n_layout
     dropped += n_layout - len(kept)
@@ -139,11 +139,11 @@ def test_hidden_objects_are_dropped(scenes):
   assert dropped > 5
 
 
-def _keypoint_depths(seed, ex):
+def _keypoint_depths(name, seed, ex):
   """Camera z of each output object's keypoints, [N, 5], and their exact
   projections (y, x) normalised, [N, 5, 2]."""
   cam = ex['camera']
-  objects = render.sample_layout(seed)
+  objects = render.sample_layout(seed, render.DOMAINS[name].layout)
   points = render.object_keypoints(objects)[ex['layout_index']]
   rel = points - cam['position']
   s, c = np.sin(cam['pitch']), np.cos(cam['pitch'])
@@ -158,11 +158,11 @@ def test_keypoint_visibility_matches_buffers(scenes):
   counts = np.zeros(3, int)
   occluded_in_front = 0
   tol = render.KEYPOINT_DEPTH_TOL
-  for _, seed, ex in scenes:
+  for name, seed, ex in scenes:
     kps = ex['objects']['keypoints']
     if not len(kps):
       continue
-    z, yx = _keypoint_depths(seed, ex)
+    z, yx = _keypoint_depths(name, seed, ex)
     vis = kps[..., 2]
     counts += np.bincount(vis.astype(int).ravel(), minlength=3)
     inside = ((z > 0) & (yx[..., 0] >= 0) & (yx[..., 0] < 1)
@@ -233,9 +233,9 @@ def test_appearance_domains_share_labels(scenes):
       assert diff > 10, (seed, name, diff)
 
 
-def test_all_domains_share_the_layout(scenes):
+def test_domains_with_one_layout_show_the_same_objects(scenes):
   for name, seed, ex in scenes:
-    layout = render.sample_layout(seed)
+    layout = render.sample_layout(seed, render.DOMAINS[name].layout)
     np.testing.assert_array_equal(
         ex['objects']['label'],
         [layout[k].label for k in ex['layout_index']])
@@ -267,3 +267,21 @@ def test_domain_spec_is_a_validated_preset():
     dataclasses.replace(spec, camera_pitch_deg=(0.0, 10.0))
   assert len(render.DOMAINS) >= 4
   assert render.IGNORE_LABEL >= len(render.CLASS_NAMES)
+
+
+def test_the_seven_domain_families_and_their_layouts():
+  assert {'consumer', 'street', 'aerial', 'underwater', 'indoor', 'flat',
+          'closeup'} <= set(render.DOMAINS)
+  def stats(name):
+    scenes = [render.render(seed, render.DOMAINS[name], 64, 64) for seed in range(20)]
+    objects = np.mean([len(ex['objects']['label']) for ex in scenes])
+    share_per_object = np.mean([np.isin(ex['segmentation'], render.OBJECT_CLASSES).mean()
+                                / max(len(ex['objects']['label']), 1) for ex in scenes])
+    return objects, share_per_object
+  sunny, consumer, closeup = stats('sunny'), stats('consumer'), stats('closeup')
+  assert consumer[0] > 1.5 * sunny[0]  # Clutter: more objects.
+  assert closeup[0] <= 2 and closeup[1] > 3 * sunny[1]  # One or two big objects.
+  # Flat shading: an object's face is nearly one colour (no texture, jitter).
+  ex = render.render(0, render.DOMAINS['flat'], 64, 64)
+  first = ex['instance'] == 1
+  assert ex['image'][first].std(0).max() < 25

@@ -1,7 +1,7 @@
 """Procedural 3D scenes rendered by vectorised ray casting, in pure numpy.
 
-A scene is a ground plane (y = 0) with 3-8 objects (cubes, spheres, vertical
-cylinders) resting on it, under either open sky or the walls of a room. Every
+A scene is a ground plane (y = 0) with objects (cubes, spheres, vertical
+cylinders; 3-8 in most domains) resting on it, under either open sky or the walls of a room. Every
 pixel ray is intersected analytically with every primitive (primitives only
 over their projected screen rectangle), so labels are exact by construction:
 
@@ -22,12 +22,19 @@ frame: x right, y down, z forward; pixel (r, c) has its centre at
 ((c + 0.5 - cx) / f, (r + 0.5 - cy) / f, 1), so the ray parameter is z-depth.
 
 Randomness: from `index_seed` alone come the object layout (`sample_layout`,
-independent of the domain), the camera's position inside the domain's ranges
+in the domain's LayoutSpec), the camera's position inside the domain's ranges
 (`sample_camera`: the same uniform draws are mapped into each domain's
-ranges) and the sensor-noise pattern. So for one index all domains show the
-same objects; domains with equal camera ranges ('sunny', 'foggy',
-'underwater') even have identical labels and differ only in appearance, while
-'indoor' and 'aerial' also change the viewpoint (and 'indoor' the background).
+ranges) and the sensor-noise pattern. So for one index all domains with the
+default layout show the same objects; domains with equal camera ranges
+('sunny', 'foggy', 'underwater', 'flat') even have identical labels and
+differ only in appearance, while 'indoor', 'aerial' and 'street' also change
+the viewpoint (and 'indoor' the background).
+
+The domains, in the spirit of the paper's seven: 'consumer' (cluttered:
+8-14 smaller objects, busy textures), 'street' (driving: low, nearly level
+camera over asphalt), 'aerial' (top-down), 'underwater', 'indoor', 'flat'
+(flat-shaded synthetic renders), 'closeup' (one or two objects from near);
+and the outdoor weathers 'sunny' and 'foggy'.
 """
 
 import dataclasses
@@ -60,6 +67,17 @@ TEXTURES = ('plain', 'checker', 'stripes', 'noise')
 RGB = tuple[float, float, float]
 Range = tuple[float, float]
 _NEAR = 0.05  # Metres; nearer points count as behind the camera.
+
+
+@dataclasses.dataclass(frozen=True)
+class LayoutSpec:
+  """Object placement. Domains with the same layout (most of them) show the
+  same objects for the same scene seed."""
+  num_objects: tuple[int, int] = (3, 8)  # Inclusive.
+  object_size: Range = (0.4, 0.85)  # Characteristic radius in metres.
+  region_x: Range = (-3.0, 3.0)  # Object centres on the ground.
+  region_z: Range = (-2.5, 3.5)
+  min_gap: float = 0.1  # Between footprints' bounding circles.
 
 
 @dataclasses.dataclass(frozen=True)
@@ -103,6 +121,7 @@ class DomainSpec:
   offset: RGB = (0.0, 0.0, 0.0)
   blur_passes: int = 0
   noise_sigma: float = 0.0
+  layout: LayoutSpec = LayoutSpec()
 
   def __post_init__(self):
     if self.background not in ('sky', 'walls'):
@@ -114,16 +133,6 @@ class DomainSpec:
       raise ValueError(f'Textures must be among {TEXTURES}.')
     if not 0 < min(self.camera_pitch_deg) <= max(self.camera_pitch_deg) < 90:
       raise ValueError('Camera pitch must be within (0, 90) degrees.')
-
-
-@dataclasses.dataclass(frozen=True)
-class LayoutSpec:
-  """Object placement, shared by all domains."""
-  num_objects: tuple[int, int] = (3, 8)  # Inclusive.
-  object_size: Range = (0.4, 0.85)  # Characteristic radius in metres.
-  region_x: Range = (-3.0, 3.0)  # Object centres on the ground.
-  region_z: Range = (-2.5, 3.5)
-  min_gap: float = 0.1  # Between footprints' bounding circles.
 
 
 _SUNNY = DomainSpec()
@@ -158,6 +167,45 @@ DOMAINS: dict[str, DomainSpec] = {
         texture_scales=(2.0,) + _SUNNY.texture_scales[1:],
         light_dir=(-0.3, 0.9, 0.2), haze_density=0.01, blur_passes=1,
         noise_sigma=0.01),
+    # Consumer photos: many smaller objects, busy textures, varied colours.
+    'consumer': dataclasses.replace(
+        _SUNNY, camera_height=(1.4, 1.9), camera_pitch_deg=(15.0, 24.0),
+        palette=((0.52, 0.45, 0.36), (0.7, 0.66, 0.7), (0.55, 0.68, 0.85),
+                 (0.85, 0.45, 0.2), (0.35, 0.7, 0.45), (0.6, 0.3, 0.65)),
+        textures=('checker', 'noise', 'plain', 'noise', 'checker', 'stripes'),
+        texture_scales=(0.4, 0.5, 1.0, 0.2, 0.15, 0.15), texture_contrast=0.5,
+        colour_jitter=0.45, light_dir=(0.4, 0.7, -0.5), light_colour=(0.85, 0.75, 0.6),
+        ambient=0.4, haze_density=0.0, noise_sigma=0.02,
+        layout=LayoutSpec(num_objects=(8, 14), object_size=(0.28, 0.55), min_gap=0.05)),
+    # Driving: a low, nearly level camera over dark asphalt with lane stripes.
+    'street': dataclasses.replace(
+        _SUNNY, camera_height=(1.2, 1.6), camera_pitch_deg=(11.0, 16.0),
+        fov_deg=(55.0, 65.0),
+        palette=((0.27, 0.27, 0.29), (0.75, 0.72, 0.66), (0.62, 0.72, 0.85),
+                 (0.75, 0.75, 0.78), (0.15, 0.2, 0.45), (0.65, 0.1, 0.1)),
+        textures=('stripes', 'stripes', 'plain', 'plain', 'plain', 'stripes'),
+        texture_scales=(1.2, 0.5, 1.0, 1.0, 1.0, 0.3), texture_contrast=0.45,
+        sky_horizon=(0.85, 0.88, 0.9), light_dir=(0.6, 0.6, 0.5),
+        light_colour=(0.9, 0.88, 0.82), ambient=0.3, haze_density=0.015,
+        haze_colour=(0.85, 0.87, 0.9), noise_sigma=0.015),
+    # Flat-shaded synthetic renders: saturated plain colours, almost no
+    # shading, no atmosphere, no sensor noise.
+    'flat': dataclasses.replace(
+        _SUNNY, palette=((0.1, 0.75, 0.2), (0.9, 0.9, 0.9), (0.2, 0.6, 1.0),
+                         (1.0, 0.1, 0.1), (1.0, 0.9, 0.0), (0.1, 0.2, 1.0)),
+        textures=('plain',) * len(CLASS_NAMES), colour_jitter=0.0,
+        sky_horizon=(0.2, 0.6, 1.0), light_colour=(0.2, 0.2, 0.2), ambient=0.8,
+        haze_density=0.0),
+    # Close-ups: one or two objects seen from near with a narrow lens.
+    'closeup': dataclasses.replace(
+        _SUNNY, camera_height=(1.0, 1.4), camera_pitch_deg=(24.0, 32.0),
+        fov_deg=(46.0, 56.0),
+        palette=((0.6, 0.55, 0.5),) + _SUNNY.palette[1:],
+        textures=('noise', 'stripes', 'plain', 'checker', 'noise', 'stripes'),
+        texture_scales=(0.3, 0.5, 1.0, 0.15, 0.1, 0.2), light_dir=(-0.3, 0.8, -0.6),
+        light_colour=(0.75, 0.75, 0.72), ambient=0.4, haze_density=0.0, blur_passes=1,
+        layout=LayoutSpec(num_objects=(1, 2), object_size=(0.35, 0.5),
+                          region_x=(-0.4, 0.4), region_z=(-0.4, 0.4))),
 }
 DEFAULT_LAYOUT = LayoutSpec()
 
@@ -641,20 +689,21 @@ def _shade(domain, d, depth, cls, albedo, ndotl, rng):
 
 
 def render(index_seed: int, domain: DomainSpec, height: int, width: int,
-           layout: LayoutSpec = DEFAULT_LAYOUT) -> dict:
-  """Renders scene `index_seed` in `domain`.
+           layout: LayoutSpec | None = None) -> dict:
+  """Renders scene `index_seed` in `domain` (with its layout, unless
+  `layout` is given).
 
   Returns the example format of transfer/data/features.py (image,
   segmentation, depth, instances, objects/{bbox,label,keypoints,is_crowd},
   has_*; all annotations present) plus, for inspection and tests:
     'instance'      int32 [H, W]: 0 for stuff, i + 1 for output object i.
     'layout_index'  int64 [N]: index of each output object in
-                    `sample_layout(index_seed, layout)`.
+                    `sample_layout(index_seed, layout or domain.layout)`.
     'camera'        `Camera.as_dict()` (height, pitch in radians, focal,
                     cx, cy, position).
   """
   camera = sample_camera(index_seed, domain, height, width)
-  objects = sample_layout(index_seed, layout)
+  objects = sample_layout(index_seed, layout or domain.layout)
   d = camera.rays(height, width)
   light = np.asarray(domain.light_dir, np.float64)
   light = tuple((light / np.linalg.norm(light)).tolist())
