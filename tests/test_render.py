@@ -285,3 +285,19 @@ def test_the_seven_domain_families_and_their_layouts():
   ex = render.render(0, render.DOMAINS['flat'], 64, 64)
   first = ex['instance'] == 1
   assert ex['image'][first].std(0).max() < 25
+
+
+def test_interpolated_domains_move_from_one_to_the_other():
+  a, b = render.DOMAINS['sunny'], render.DOMAINS['underwater']
+  assert render.interpolate(a, b, 0) == a and render.interpolate(a, b, 1) == b
+  half = render.interpolate(a, b, 0.5)
+  assert half.haze_density == pytest.approx((a.haze_density + b.haze_density) / 2)
+  assert half.palette[0] == pytest.approx(tuple((x + y) / 2 for x, y in zip(a.palette[0],
+                                                                             b.palette[0])))
+  assert half.blur_passes == 1 and half.textures in (a.textures, b.textures)
+  # The image moves monotonically from one domain's colours to the other's.
+  means = [render.render(3, render.interpolate(a, b, t), H, W)['image'].mean((0, 1))[0]
+           for t in (0.0, 0.25, 0.5, 0.75, 1.0)]
+  assert all(x > y for x, y in zip(means, means[1:]))  # Red fades under water.
+  with pytest.raises(ValueError):
+    render.interpolate(a, b, 1.5)

@@ -40,6 +40,7 @@ and the outdoor weathers 'sunny' and 'foggy'.
 import dataclasses
 import functools
 import math
+import numbers
 from typing import Literal, NamedTuple
 
 import numpy as np
@@ -208,6 +209,35 @@ DOMAINS: dict[str, DomainSpec] = {
                           region_x=(-0.4, 0.4), region_z=(-0.4, 0.4))),
 }
 DEFAULT_LAYOUT = LayoutSpec()
+
+
+
+def _mix(x, y, t):
+  """x -> y at fraction t: numbers linearly (ints rounded), tuples per
+  element, anything else (names, choices) switches at t = 0.5."""
+  if isinstance(x, bool) or isinstance(x, str):
+    return x if t < 0.5 else y
+  if isinstance(x, numbers.Integral):
+    return int(round(x + t * (y - x)))
+  if isinstance(x, numbers.Real):
+    return (1 - t) * x + t * y
+  if isinstance(x, tuple):
+    if len(x) != len(y):
+      return x if t < 0.5 else y
+    return tuple(_mix(a, b, t) for a, b in zip(x, y))
+  if dataclasses.is_dataclass(x):
+    return interpolate(x, y, t)
+  return x if t < 0.5 else y
+
+
+def interpolate(a, b, t: float):
+  """The spec (DomainSpec or LayoutSpec) a fraction `t` of the way from `a`
+  (t = 0, exactly a) to `b` (t = 1, exactly b): the strength of a domain
+  gap as one number."""
+  if not 0 <= t <= 1:
+    raise ValueError(f'Interpolation fraction {t} is not in [0, 1].')
+  return type(a)(**{f.name: _mix(getattr(a, f.name), getattr(b, f.name), t)
+                    for f in dataclasses.fields(a)})
 
 
 @dataclasses.dataclass(frozen=True)
