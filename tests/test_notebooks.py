@@ -85,3 +85,20 @@ def test_notebook_runs(path, tmp_path, synthetic_data_dir):
   assert not [o for o in outputs if o.output_type == 'error']
   if path.name != 'run_study.ipynb':  # The others draw.
     assert [o for o in outputs if 'image/png' in o.get('data', {})], f'{path.name} drew nothing'
+  printed = ''.join(o.text for o in outputs if o.output_type == 'stream')
+  for expected in EXPECTED[path.name]:
+    assert re.search(expected, printed), f'{path.name} did not print {expected!r}:\n{printed}'
+
+
+# What each notebook prints on its tiny settings, numbers included.
+EXPECTED = {
+    # The synthetic scenes' label space and split size.
+    'browse_dataset.ipynb': [r'domain synthetic-sunny, tasks segmentation, depth, boxes, '
+                             r'keypoints, 6 classes, 2000 train examples'],
+    # Source, baseline and transfer each finished their 2 smoke steps.
+    'run_study.ipynb': [rf'{role} +finished +\S+ = \d\.\d{{4}} +\(2 steps'
+                        for role in ('source', 'baseline', 'target')],
+    # The published table's domain factor (README, "Analysing results").
+    'analyse_results.ipynb': [r'different +224 pairs +-2\.08% \[-3\.19%, -0\.97%\]',
+                              r'same +48 pairs +\+9\.71% \[\+5\.10%, \+14\.32%\]'],
+}

@@ -183,8 +183,9 @@ def train_and_evaluate(config, workdir: str, where: str = 'config',
                        data_dir: str | None = None, model_where: str | None = None) -> dict:
   """Trains one stage in `workdir`; returns its final evaluation metrics (and
   the task's main metric and direction), the transfer report, how many
-  training examples it drew from, the final state, and timing (train-step compile seconds,
-  steps trained and steps/s of the loop, evaluations included).
+  training examples it drew from, the final state, and timing (train-step
+  compile seconds, steps trained and steps/s of the loop, evaluations
+  included).
 
   With `config.steps = 0` it only evaluates the initialisation (an untrained
   baseline: bench/bench_tasks.py).

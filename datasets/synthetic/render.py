@@ -1,8 +1,8 @@
 """Procedural 3D scenes rendered by vectorised ray casting, in pure numpy.
 
 A scene is a ground plane (y = 0) with objects (cubes, spheres, vertical
-cylinders; 3-8 in most domains) resting on it, under either open sky or the walls of a room. Every
-pixel ray is intersected analytically with every primitive (primitives only
+cylinders; 3-8 in most domains) resting on it, under either open sky or the
+walls of a room. Every pixel ray is intersected analytically with every primitive (primitives only
 over their projected screen rectangle), so labels are exact by construction:
 
   segmentation  class id of the nearest surface (CLASS_NAMES; no void pixels,
@@ -81,6 +81,9 @@ class LayoutSpec:
   min_gap: float = 0.1  # Between footprints' bounding circles.
 
 
+DEFAULT_LAYOUT = LayoutSpec()
+
+
 @dataclasses.dataclass(frozen=True)
 class DomainSpec:
   """Every appearance and viewpoint factor of a domain.
@@ -122,7 +125,7 @@ class DomainSpec:
   offset: RGB = (0.0, 0.0, 0.0)
   blur_passes: int = 0
   noise_sigma: float = 0.0
-  layout: LayoutSpec = LayoutSpec()
+  layout: LayoutSpec = DEFAULT_LAYOUT
 
   def __post_init__(self):
     if self.background not in ('sky', 'walls'):
@@ -208,22 +211,15 @@ DOMAINS: dict[str, DomainSpec] = {
         layout=LayoutSpec(num_objects=(1, 2), object_size=(0.35, 0.5),
                           region_x=(-0.4, 0.4), region_z=(-0.4, 0.4))),
 }
-DEFAULT_LAYOUT = LayoutSpec()
-
 
 
 def _mix(x, y, t):
-  """x -> y at fraction t: numbers linearly (ints rounded), tuples per
-  element, anything else (names, choices) switches at t = 0.5."""
-  if isinstance(x, bool) or isinstance(x, str):
-    return x if t < 0.5 else y
-  if isinstance(x, numbers.Integral):
-    return int(round(x + t * (y - x)))
-  if isinstance(x, numbers.Real):
-    return (1 - t) * x + t * y
-  if isinstance(x, tuple):
-    if len(x) != len(y):
-      return x if t < 0.5 else y
+  """x -> y at fraction t: numbers linearly (ints rounded), equal-length
+  tuples and specs per element; names and choices switch half way."""
+  if isinstance(x, numbers.Real) and not isinstance(x, bool):
+    value = (1 - t) * x + t * y
+    return int(round(value)) if isinstance(x, numbers.Integral) else value
+  if isinstance(x, tuple) and len(x) == len(y):
     return tuple(_mix(a, b, t) for a, b in zip(x, y))
   if dataclasses.is_dataclass(x):
     return interpolate(x, y, t)

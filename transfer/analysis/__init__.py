@@ -57,9 +57,9 @@ def analyse(table: Table, alpha: float = 0.05) -> Analysis:
 
 
 PAIR_COLUMNS = ('source', 'source_task', 'source_domain', 'target', 'target_task',
-                'target_domain', 'train_examples', 'metric', 'seeds', 'value', 'baseline',
-                'gain', 'low', 'high', 'relative_difference', 'p_value', 'p_adjusted', 'better',
-                'same_domain', 'same_task', 'broad', 'source_examples')
+                'target_domain', 'train_examples', 'metric', 'seeds', 'undefined', 'value',
+                'baseline', 'gain', 'low', 'high', 'relative_difference', 'p_value',
+                'p_adjusted', 'better', 'same_domain', 'same_task', 'broad', 'source_examples')
 
 
 def format_factors(result: Analysis) -> str:

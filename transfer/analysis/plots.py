@@ -34,9 +34,10 @@ def labels(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 
 
 def _by_domain(names: pd.Series, domains: pd.Series,
-               sizes: pd.Series) -> list[tuple[str, str]]:
+               sizes: pd.Series | None = None) -> list[tuple[str, str]]:
   """(domain, name) in order: by domain, then name, smaller sizes first."""
-  order = sorted(set(zip(domains, names, sizes.fillna(np.inf))),
+  sizes = pd.Series(0.0, index=names.index) if sizes is None else sizes.fillna(np.inf)
+  order = sorted(set(zip(domains, names, sizes)),
                  key=lambda x: (x[0], x[1].rsplit(' n=', 1)[0], x[2]))
   return list(dict.fromkeys((domain, name) for domain, name, _ in order))
 
@@ -52,7 +53,7 @@ def heatmap(frame: pd.DataFrame, gain_label: str, path) -> str:
   """Sources (rows) x targets (columns), each grouped by domain, coloured by
   the mean gain (blue better, red worse, grey not run)."""
   sources, targets = labels(frame)
-  rows = _by_domain(sources, frame.source_domain, frame.source_examples * 0)
+  rows = _by_domain(sources, frame.source_domain)
   cols = _by_domain(targets, frame.target_domain, frame.train_examples)
   grid = np.full((len(rows), len(cols)), np.nan)
   row_of = {name: i for i, (_, name) in enumerate(rows)}

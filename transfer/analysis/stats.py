@@ -165,13 +165,12 @@ def score_evaluation(frame: pd.DataFrame, scores: pd.DataFrame) -> tuple[pd.Data
   out = []
   for (name, *target), group in merged.groupby(['score_name', *TARGET], dropna=False,
                                                sort=False):
-    score = group.score.to_numpy()
-    signed = np.where(group.higher_is_better, 1.0, -1.0) * group.value.to_numpy()
+    score, value = group.score.to_numpy(), group.value.to_numpy()
+    higher = bool(group.higher_is_better.iloc[0])
+    signed = value if higher else -value
     ranked = len(group) > 1 and np.ptp(score) > 0 and np.ptp(signed) > 0
-    value = group.value.to_numpy()
-    top, best = value[np.argmax(score)], (value.max() if group.higher_is_better.iloc[0]
-                                          else value.min())
-    top1 = top / best if group.higher_is_better.iloc[0] else best / top
+    top = value[np.argmax(score)]
+    top1 = top / value.max() if higher else value.min() / top
     out.append({'score_name': name, **dict(zip(TARGET, target)), 'sources': len(group),
                 'kendall_tau': stats.kendalltau(score, signed).statistic if ranked else math.nan,
                 'weighted_tau': stats.weightedtau(score, signed).statistic if ranked

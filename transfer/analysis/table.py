@@ -6,6 +6,7 @@ Two kinds of table are read:
   sizes; columns named `score_<name>` are transferability scores;
 - any other table, whose columns are named by a `Spec` (the command line's
   `--*_column` flags): a source, a target and a metric column at least.
+  (A study's table is read the same way, with `study_spec`.)
   Domains come from columns, from a JSON file {dataset: domain or [domains]}
   (`Spec.domains`), or from the catalogue. Scores come as a long pair of
   columns (a score-name column and a score column) or as wide columns.
@@ -34,7 +35,7 @@ SCORE_PREFIX = 'score_'
 
 @dataclasses.dataclass(frozen=True)
 class Spec:
-  """Column names of an external table (None: the table has no such column)."""
+  """Column names of a table (None: the table has no such column)."""
   source: str | None = None
   target: str | None = None
   metric: str | None = None
@@ -49,8 +50,25 @@ class Spec:
   target_domain: str | None = None
   score_name: str | None = None
   score: str | None = None
-  score_columns: tuple[str, ...] = ()
+  score_columns: tuple[str, ...] = ()  # Named by their column, less SCORE_PREFIX.
   domains: str | None = None  # JSON file: {dataset name: domain or [domains]}
+  # A study's results.csv: each row names its metric and direction, and a run
+  # whose metric is not finite (a diverged stage) is counted and left out
+  # instead of being an error.
+  metric_name: str | None = None
+  direction: str | None = None  # True where higher is better.
+  skip_not_finite: bool = False
+
+
+def study_spec(columns) -> Spec:
+  """The Spec of a study's results.csv with these columns."""
+  return Spec(source='source_dataset', target='target_dataset', metric='transfer',
+              baseline='baseline', seed='seed', train_size='train_examples',
+              source_size='source_train_examples' if 'source_train_examples' in columns
+              else None, source_task='source_task', target_task='target_task',
+              source_domain='source_domain', target_domain='target_domain',
+              score_columns=tuple(c for c in columns if c.startswith(SCORE_PREFIX)),
+              metric_name='metric', direction='higher_is_better', skip_not_finite=True)
 
 
 @dataclasses.dataclass
@@ -94,8 +112,8 @@ def load(path: str, spec: Spec | None = None) -> Table:
                     fix='pass a comma-separated table with a header row.') from e
   spec = spec or Spec()
   if set(results.COLUMNS) - {'source_train_examples'} <= set(frame.columns) and not spec.source:
-    return _study(frame, str(path))
-  return _external(frame, spec, str(path))
+    spec = study_spec(frame.columns)
+  return _read(frame, spec, str(path))
 
 
 def _numbers(frame, column: str, path: str, flag: str, required: bool) -> pd.Series:
@@ -109,39 +127,10 @@ def _numbers(frame, column: str, path: str, flag: str, required: bool) -> pd.Ser
     lines = ', '.join(str(i + 2) for i in np.flatnonzero(bad)[:5])
     raise UserError(f'Column {column!r} of {path} holds {int(bad.sum())} value(s) that are '
                     f'not finite numbers (line(s) {lines}: {frame[column][bad].iloc[0]!r}).',
-                    where=f'{path}, {flag}', fix='give a number in every row of that column, '
+                    where=f'{path}, column {column!r} ({flag})',
+                    fix='give a number in every row of that column, '
                     'or drop the rows of runs that failed.')
   return values.astype(np.float64)
-
-
-def _study(frame: pd.DataFrame, path: str) -> Table:
-  runs = pd.DataFrame({
-      'source': frame.source_dataset.astype(str), 'source_task': frame.source_task.astype(str),
-      'target': frame.target_dataset.astype(str), 'target_task': frame.target_task.astype(str),
-      'train_examples': _numbers(frame, 'train_examples', path, 'train_examples', False),
-      'seed': _numbers(frame, 'seed', path, 'seed', True),
-      'source_domain': frame.source_domain.astype(str),
-      'target_domain': frame.target_domain.astype(str),
-      'source_examples': (_numbers(frame, 'source_train_examples', path, 'source_train_examples',
-                                   False) if 'source_train_examples' in frame else math.nan),
-      'metric': frame.metric.astype(str),
-      'higher_is_better': frame.higher_is_better.astype(str).str.lower() == 'true',
-      'value': _numbers(frame, 'transfer', path, 'transfer', False),
-      'baseline': _numbers(frame, 'baseline', path, 'baseline', False),
-  })
-  # A stage that diverged has finished with a NaN metric: its runs are a
-  # result (counted in the summary), not bad input.
-  finite = np.isfinite(runs.value) & np.isfinite(runs.baseline)
-  columns = [c for c in frame.columns if c.startswith(SCORE_PREFIX)]
-  scores = _wide_scores(runs, frame, columns, path,
-                        [c[len(SCORE_PREFIX):] for c in columns]) if columns else None
-  runs = runs[finite]
-  if runs.empty:
-    raise UserError(f'{path} has no rows with finite metrics: no transfer of the study '
-                    'has finished, or all diverged.', where='--results',
-                    fix='run the study until some transfers finish.')
-  _check_unique(runs, path)
-  return Table(runs, scores, has_baseline=True, path=path, excluded=int((~finite).sum()))
 
 
 def _column(frame, name: str | None, flag: str, path: str) -> str | None:
@@ -151,10 +140,8 @@ def _column(frame, name: str | None, flag: str, path: str) -> str | None:
   return name
 
 
-def _external(frame: pd.DataFrame, spec: Spec, path: str) -> Table:
-  flags = {field.name: '--' + ('lower_is_better' if field.name == 'lower_is_better'
-                               else f'{field.name}_column')
-           for field in dataclasses.fields(Spec)}
+def _read(frame: pd.DataFrame, spec: Spec, path: str) -> Table:
+  flags = {field.name: f'--{field.name}_column' for field in dataclasses.fields(Spec)}
   for required in ('source', 'target', 'metric'):
     if getattr(spec, required) is None:
       raise UserError(
@@ -163,7 +150,7 @@ def _external(frame: pd.DataFrame, spec: Spec, path: str) -> Table:
           f'--metric_column; its columns are: {", ".join(map(repr, frame.columns))}.')
   for name in ('source', 'target', 'metric', 'baseline', 'seed', 'train_size', 'source_size',
                'source_task', 'target_task', 'source_domain', 'target_domain', 'score_name',
-               'score'):
+               'score', 'metric_name', 'direction'):
     _column(frame, getattr(spec, name), flags[name], path)
   for name in spec.score_columns:
     _column(frame, name, '--score_columns', path)
@@ -178,15 +165,18 @@ def _external(frame: pd.DataFrame, spec: Spec, path: str) -> Table:
   def number(name, flag, required=False):
     return _numbers(frame, name, path, flag, required) if name else math.nan
 
+  required = not spec.skip_not_finite
   runs = pd.DataFrame({
       'source': text(spec.source), 'source_task': text(spec.source_task),
       'target': text(spec.target), 'target_task': text(spec.target_task),
       'train_examples': number(spec.train_size, '--train_size_column'),
       'seed': number(spec.seed, '--seed_column', True) if spec.seed else 0.0,
       'source_examples': number(spec.source_size, '--source_size_column'),
-      'metric': spec.metric, 'higher_is_better': not spec.lower_is_better,
-      'value': number(spec.metric, '--metric_column', True),
-      'baseline': number(spec.baseline, '--baseline_column', True),
+      'metric': text(spec.metric_name) if spec.metric_name else spec.metric,
+      'higher_is_better': (text(spec.direction).str.lower() == 'true' if spec.direction
+                           else not spec.lower_is_better),
+      'value': number(spec.metric, '--metric_column', required),
+      'baseline': number(spec.baseline, '--baseline_column', required),
   }, index=frame.index)
   domains = _domain_map(spec.domains)
   runs['source_domain'] = _domains(frame, runs.source, spec.source_domain, domains, 'source')
@@ -197,21 +187,25 @@ def _external(frame: pd.DataFrame, spec: Spec, path: str) -> Table:
         score_name=frame[spec.score_name].astype(str),
         score=_numbers(frame, spec.score, path, '--score_column', True))
   elif spec.score_columns:
-    scores = _wide_scores(runs, frame, spec.score_columns, path, spec.score_columns)
-  runs = runs[list(RUN)]
+    scores = _wide_scores(runs, frame, spec.score_columns, path)
+  finite = np.isfinite(runs.value) & np.isfinite(runs.baseline.fillna(0.0))
+  runs = runs.loc[finite, list(RUN)]
   if runs.empty:
-    raise UserError(f'{path} has no rows.', where='--results', fix='pass a table with rows.')
+    raise UserError(f'{path} has no rows with finite metrics.', where='--results',
+                    fix='pass a table with rows (a study writes one per finished transfer).')
   # A long score table repeats each run once per score: keep one.
   runs = runs.drop_duplicates().reset_index(drop=True)
   _check_unique(runs, path)
-  return Table(runs, scores, has_baseline=spec.baseline is not None, path=path)
+  return Table(runs, scores, has_baseline=spec.baseline is not None, path=path,
+               excluded=int((~finite).sum()))
 
 
-def _wide_scores(runs, frame, columns, path: str, names) -> pd.DataFrame:
+def _wide_scores(runs, frame, columns, path: str) -> pd.DataFrame:
   """Score columns as the long score table (empty cells: not scored)."""
   keys = runs[[*PAIR, 'seed']]
-  parts = [keys.assign(score_name=name, score=_numbers(frame, column, path, column, False))
-           for column, name in zip(columns, names)]
+  parts = [keys.assign(score_name=column.removeprefix(SCORE_PREFIX),
+                       score=_numbers(frame, column, path, '--score_columns', False))
+           for column in columns]
   return pd.concat(parts, ignore_index=True).dropna(subset=['score'])
 
 
