@@ -1,5 +1,8 @@
 """Builds a tiny synthetic_scenes config and checks it round-trips."""
 
+import dataclasses
+import tempfile
+
 import numpy as np
 import pytest
 import tensorflow_datasets as tfds
@@ -91,3 +94,97 @@ def test_configs_and_seeds():
   assert len(seeds) == 200
   assert synthetic.scene_seed(0, 'train', 3) == synthetic.scene_seed(
       0, 'train', 3)
+
+
+# The benchmark's factors, each as configuration (names as configs write them).
+
+def _tiny(name):
+  """The catalogue's info for `name` with tiny images; its builder config."""
+  from transfer.data import catalog  # pylint: disable=g-import-not-at-top
+  info = catalog.get(name)
+  return info, synthetic.SyntheticScenesConfig(
+      **{**{f: getattr(info.builder_config, f) for f in
+            ('domain', 'towards', 'gap', 'mixture', 'object_classes', 'train_size',
+             'validation_size', 'seed')}, 'height': 16, 'width': 16}, name='t')
+
+
+def test_mixture_draws_each_domain_in_proportion():
+  info, config = _tiny('synthetic_mix?weights=street:2,aerial:1,closeup:1&train=4000')
+  assert info.domain == 'synthetic-street+synthetic-aerial+synthetic-closeup'
+  drawn = [config.example_domain('train', i) for i in range(4000)]
+  counts = {d: drawn.count(d) / len(drawn) for d in ('street', 'aerial', 'closeup')}
+  # Binomial standard deviation at n = 4000 is below 0.008.
+  np.testing.assert_allclose(list(counts.values()), [0.5, 0.25, 0.25], atol=0.03)
+  # Each example is rendered in its own domain, with that domain's layout.
+  builder = synthetic.SyntheticScenes(config=dataclasses.replace(config, train_size=8),
+                                      data_dir=tempfile.mkdtemp())
+  builder.download_and_prepare()
+  expected = [render.render(synthetic.scene_seed(0, 'train', i),
+                            render.DOMAINS[config.example_domain('train', i)], 16, 16)
+              for i in range(8)]
+  loaded = [ex['image'] for ex in tfds.as_numpy(builder.as_dataset(split='train'))]
+  assert sorted(a.tobytes() for a in loaded) == sorted(e['image'].tobytes() for e in expected)
+  assert builder.info.metadata['domain'] == 'street+aerial+closeup'
+
+
+def test_domain_gap_interpolates_between_the_two_domains():
+  names = [f'synthetic_sunny?towards=underwater&gap={t}' for t in (0, 0.5, 1)]
+  (_, near), (info, half), (_, far) = map(_tiny, names)
+  assert info.domain == 'synthetic-sunny~underwater@0.5'
+  assert near.specs() == {'sunny~underwater@0': render.DOMAINS['sunny']}
+  assert list(far.specs().values()) == [render.DOMAINS['underwater']]
+  [spec] = half.specs().values()
+  assert spec.haze_density == pytest.approx(
+      (render.DOMAINS['sunny'].haze_density + render.DOMAINS['underwater'].haze_density) / 2)
+  images = [render.render(synthetic.scene_seed(0, 'train', 0), s, 32, 32)['image'] / 255
+            for s in (render.DOMAINS['sunny'], spec, render.DOMAINS['underwater'])]
+  gap = lambda a, b: np.abs(a - b).mean()
+  assert 0 < gap(images[0], images[1]) < gap(images[0], images[2])
+  assert 0 < gap(images[1], images[2]) < gap(images[0], images[2])
+
+
+def test_label_space_draws_only_the_named_classes():
+  _, every = _tiny('synthetic_street?seed=3')
+  _, some = _tiny('synthetic_street?seed=3&classes=sphere,cylinder')
+  [spec] = some.specs().values()
+  assert spec.layout.object_classes == (render.SPHERE, render.CYLINDER)
+  labels = [o.label for i in range(40)
+            for o in render.sample_layout(synthetic.scene_seed(3, 'train', i), spec.layout)]
+  assert set(labels) == {render.SPHERE, render.CYLINDER}
+  # Only the class draws change: spheres and cylinders of the full label
+  # space stay where they were.
+  [full] = every.specs().values()
+  for i in range(10):
+    seed = synthetic.scene_seed(3, 'train', i)
+    kept = {(o.x, o.z) for o in render.sample_layout(seed, full.layout) if o.label != render.CUBE}
+    assert len(kept & {(o.x, o.z) for o in render.sample_layout(seed, spec.layout)}) >= len(kept) // 2
+
+
+def test_size_and_seed_are_options():
+  info, config = _tiny('synthetic_street?seed=4&train=50&validation=7')
+  assert (config.train_size, config.validation_size, config.seed) == (50, 7, 4)
+  assert info.domain == 'synthetic-street'
+  _, other = _tiny('synthetic_street?seed=5')
+  assert info.builder_config.name != other.name
+
+
+@pytest.mark.parametrize('name,problem', [
+    ('synthetic_mix?weights=street:x', "weight 'x'"),
+    ('synthetic_mix?weights=street:0', 'positive'),
+    ('synthetic_mars?seed=1', "Unknown domain 'mars'"),
+    ('synthetic_street?sed=1', "unknown option(s) ['sed']"),
+    ('synthetic_street?weights=aerial:1', 'only it takes them'),
+    ('synthetic_street?gap=0.5', 'both towards'),
+    ('synthetic_street?towards=aerial&gap=2', 'gap must be in [0, 1]'),
+    ('synthetic_mix?weights=street:1&towards=aerial&gap=0.5', 'cannot be combined'),
+    ('synthetic_street?classes=cone', "Unknown object classes ('cone',)"),
+    ('synthetic_street?train=0', 'train_size must be at least 1'),
+    ('synthetic_street?seed=one', "seed='one' is not an integer"),
+    ('synthetic_street?seed', 'KEY=VALUE'),
+])
+def test_bad_names_are_one_clear_error(name, problem):
+  from transfer.data import catalog  # pylint: disable=g-import-not-at-top
+  from transfer.errors import UserError  # pylint: disable=g-import-not-at-top
+  with pytest.raises(UserError) as error:
+    catalog.get(name, where='config.sources.a.dataset')
+  assert problem in str(error.value) and error.value.where == 'config.sources.a.dataset'

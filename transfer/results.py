@@ -103,7 +103,10 @@ def summary(table: list[dict]) -> list[dict]:
 
 def format_summary(groups: list[dict]) -> str:
   """The mean relative gain over seeds per pair, with its 95% interval."""
-  lines = [f'{"source":<32}{"target":<30}{"n":>6}{"seeds":>6}  '
+  label = lambda g, side: f'{g[side + "_dataset"]} {g[side + "_task"]}'
+  width = {side: max([len(label(g, side)) + 2 for g in groups] + [minimum])
+           for side, minimum in (('source', 32), ('target', 30))}
+  lines = [f'{"source":<{width["source"]}}{"target":<{width["target"]}}{"n":>6}{"seeds":>6}  '
            'mean relative gain [95% interval]']
   for g in groups:
     gain = ('undefined' if math.isnan(g['mean_relative_gain'])
@@ -113,8 +116,7 @@ def format_summary(groups: list[dict]) -> str:
     if g['undefined']:
       gain += f' ({g["undefined"]} seed(s) undefined: baseline 0 or not finite)'
     size = 'all' if g['train_examples'] is None else g['train_examples']
-    lines.append(f'{g["source_dataset"] + " " + g["source_task"]:<32}'
-                 f'{g["target_dataset"] + " " + g["target_task"]:<30}'
+    lines.append(f'{label(g, "source"):<{width["source"]}}{label(g, "target"):<{width["target"]}}'
                  f'{size:>6}{g["seeds"]:>6}  {gain}  ({g["metric"]})')
   return '\n'.join(lines)
 

@@ -79,6 +79,14 @@ class LayoutSpec:
   region_x: Range = (-3.0, 3.0)  # Object centres on the ground.
   region_z: Range = (-2.5, 3.5)
   min_gap: float = 0.1  # Between footprints' bounding circles.
+  # The object classes drawn (the label space's objects); a subset keeps
+  # every other draw, so positions stay where the object sizes allow.
+  object_classes: tuple[int, ...] = dataclasses.field(
+      default=OBJECT_CLASSES, metadata={'interpolate': 'switch'})
+
+  def __post_init__(self):
+    if not self.object_classes or not set(self.object_classes) <= set(OBJECT_CLASSES):
+      raise ValueError(f'object_classes must be a non-empty subset of {OBJECT_CLASSES}.')
 
 
 DEFAULT_LAYOUT = LayoutSpec()
@@ -213,9 +221,14 @@ DOMAINS: dict[str, DomainSpec] = {
 }
 
 
+def _switch(x, y, t):
+  return x if t < 0.5 else y
+
+
 def _mix(x, y, t):
   """x -> y at fraction t: numbers linearly (ints rounded), equal-length
-  tuples and specs per element; names and choices switch half way."""
+  tuples and specs per element; names and choices (and fields marked
+  'switch', such as class ids) switch half way."""
   if isinstance(x, numbers.Real) and not isinstance(x, bool):
     value = (1 - t) * x + t * y
     return int(round(value)) if isinstance(x, numbers.Integral) else value
@@ -223,7 +236,7 @@ def _mix(x, y, t):
     return tuple(_mix(a, b, t) for a, b in zip(x, y))
   if dataclasses.is_dataclass(x):
     return interpolate(x, y, t)
-  return x if t < 0.5 else y
+  return _switch(x, y, t)
 
 
 def interpolate(a, b, t: float):
@@ -232,7 +245,8 @@ def interpolate(a, b, t: float):
   gap as one number."""
   if not 0 <= t <= 1:
     raise ValueError(f'Interpolation fraction {t} is not in [0, 1].')
-  return type(a)(**{f.name: _mix(getattr(a, f.name), getattr(b, f.name), t)
+  rule = lambda f: _switch if f.metadata.get('interpolate') == 'switch' else _mix
+  return type(a)(**{f.name: rule(f)(getattr(a, f.name), getattr(b, f.name), t)
                     for f in dataclasses.fields(a)})
 
 
@@ -368,7 +382,7 @@ def sample_layout(index_seed: int,
   objects, footprints = [], []
   for _ in range(count):
     u = rng.random(10).tolist()
-    label = OBJECT_CLASSES[int(u[0] * len(OBJECT_CLASSES))]
+    label = layout.object_classes[int(u[0] * len(layout.object_classes))]
     r = _lerp(layout.object_size, u[1])
     if label == CUBE:
       half = tuple(r * (0.75 + 0.35 * v) for v in u[2:5])

@@ -5,7 +5,10 @@ Every dataset has a package in `datasets/` (installed as
 `INFOS = (DatasetInfo(...), ...)`: the facts an experiment needs (domain,
 tasks, classes, ignore label, crop size, keypoint conventions) and the TFDS
 builder that reads it. The packages are found on first use, so adding a
-dataset is one new folder; nothing here changes.
+dataset is one new folder; nothing here changes. A package may also define
+`resolve(name) -> DatasetInfo | None` for parametrised names (the synthetic
+scenes' `synthetic_mix?weights=street:1,aerial:1`, for example), whose info
+carries its TFDS `builder_config`.
 
 `python -m transfer.data.catalog [--data_dir=DIR]` prints one row per
 dataset and whether it is prepared under DIR (with its split sizes).
@@ -40,6 +43,9 @@ class DatasetInfo:
   generated: bool = False   # built offline on first use (no download needed)
   train_split: str = 'train'
   eval_split: str = 'validation'
+  # A BuilderConfig object for tfds.builder(tfds_name, config=...): a config
+  # made from a parametrised name, not one of the builder's BUILDER_CONFIGS.
+  builder_config: object = dataclasses.field(default=None, compare=False, repr=False)
 
   @property
   def num_classes(self) -> int:
@@ -51,6 +57,7 @@ class DatasetInfo:
 
 
 _CATALOG: dict[str, DatasetInfo] = {}
+_RESOLVERS: list = []
 _DISCOVERED = False
 
 
@@ -73,11 +80,25 @@ def _discover():
       package = importlib.import_module(f'transfer_datasets.{module.name}')
       for info in getattr(package, 'INFOS', ()):
         register(info)
+      if hasattr(package, 'resolve'):
+        _RESOLVERS.append(package.resolve)
+
+
+def _resolve(name: str, where: str) -> DatasetInfo | None:
+  for resolve in _RESOLVERS:
+    try:
+      info = resolve(name)
+    except ValueError as e:
+      raise UserError(f'Dataset name {name!r}: {e}', where=where,
+                      fix=f'see the docstring of {resolve.__module__}.resolve.') from None
+    if info is not None:
+      return register(info)
+  return None
 
 
 def get(name: str, where: str = 'config') -> DatasetInfo:
   _discover()
-  if name not in _CATALOG:
+  if name not in _CATALOG and _resolve(name, where) is None:
     raise UserError(
         f'Unknown dataset {name!r}.', where=where,
         fix=f'use one of: {", ".join(sorted(_CATALOG))} '
@@ -96,14 +117,21 @@ def import_builder(info: DatasetInfo):
   return importlib.import_module(info.builder_module)
 
 
-def split_sizes(info: DatasetInfo, data_dir: str | None) -> dict[str, int] | None:
-  """{split: examples} if `info` is prepared under `data_dir`, else None."""
+def builder(info: DatasetInfo, data_dir: str | None):
+  """`info`'s TFDS builder (its module imported) reading from `data_dir`."""
   import tensorflow_datasets as tfds  # pylint: disable=g-import-not-at-top
   import_builder(info)
-  builder = tfds.builder(info.tfds_name, data_dir=data_dir)
-  if not builder.is_prepared():
+  if info.builder_config is None:
+    return tfds.builder(info.tfds_name, data_dir=data_dir)
+  return tfds.builder(info.tfds_name, data_dir=data_dir, config=info.builder_config)
+
+
+def split_sizes(info: DatasetInfo, data_dir: str | None) -> dict[str, int] | None:
+  """{split: examples} if `info` is prepared under `data_dir`, else None."""
+  prepared = builder(info, data_dir)
+  if not prepared.is_prepared():
     return None
-  return {name: split.num_examples for name, split in builder.info.splits.items()}
+  return {name: split.num_examples for name, split in prepared.info.splits.items()}
 
 
 def table(data_dir: str | None) -> str:

@@ -66,8 +66,7 @@ def num_examples_in(builder, split: str) -> int | None:
 def load_builder(info: catalog.DatasetInfo, data_dir: str | None,
                  splits: tuple[str, ...], where: str):
   """The dataset's TFDS builder, generated if it is synthetic, else checked."""
-  catalog.import_builder(info)
-  builder = tfds.builder(info.tfds_name, data_dir=data_dir)
+  builder = catalog.builder(info, data_dir)
   if info.generated and any(num_examples_in(builder, s) is None for s in splits):
     # One process generates while any others (runners sharing the data dir)
     # wait, then read what it wrote.
@@ -75,7 +74,7 @@ def load_builder(info: catalog.DatasetInfo, data_dir: str | None,
     os.makedirs(folder, exist_ok=True)
     with open(os.path.join(folder, '.prepare.lock'), 'a') as lock:
       fcntl.flock(lock, fcntl.LOCK_EX)
-      builder = tfds.builder(info.tfds_name, data_dir=data_dir)
+      builder = catalog.builder(info, data_dir)
       if any(num_examples_in(builder, s) is None for s in splits):
         builder.download_and_prepare()
   missing = [s for s in splits if num_examples_in(builder, s) is None]
