@@ -301,3 +301,17 @@ def test_interpolated_domains_move_from_one_to_the_other():
   assert all(x > y for x, y in zip(means, means[1:]))  # Red fades under water.
   with pytest.raises(ValueError):
     render.interpolate(a, b, 1.5)
+  # Class ids are choices, not numbers: they switch half way, never blend.
+  few = dataclasses.replace(render.DEFAULT_LAYOUT, object_classes=(render.CUBE, render.SPHERE))
+  other = dataclasses.replace(render.DEFAULT_LAYOUT,
+                              object_classes=(render.SPHERE, render.CYLINDER))
+  assert render.interpolate(few, other, 0.4).object_classes == few.object_classes
+  assert render.interpolate(few, other, 0.6).object_classes == other.object_classes
+
+
+def test_a_label_space_draws_only_its_classes():
+  layout = dataclasses.replace(render.DEFAULT_LAYOUT, object_classes=(render.CYLINDER,))
+  assert {o.label for i in range(20) for o in render.sample_layout(i, layout)} == {
+      render.CYLINDER}
+  with pytest.raises(ValueError):
+    dataclasses.replace(render.DEFAULT_LAYOUT, object_classes=(render.SKY,))

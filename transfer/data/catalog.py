@@ -57,6 +57,7 @@ class DatasetInfo:
 
 
 _CATALOG: dict[str, DatasetInfo] = {}
+_RESOLVED: dict[str, DatasetInfo] = {}  # Parametrised names met so far.
 _RESOLVERS: list = []
 _DISCOVERED = False
 
@@ -85,31 +86,44 @@ def _discover():
 
 
 def _resolve(name: str, where: str) -> DatasetInfo | None:
-  for resolve in _RESOLVERS:
-    try:
-      info = resolve(name)
-    except ValueError as e:
-      raise UserError(f'Dataset name {name!r}: {e}', where=where,
-                      fix=f'see the docstring of {resolve.__module__}.resolve.') from None
-    if info is not None:
-      return register(info)
-  return None
+  if name not in _RESOLVED:
+    for resolve in _RESOLVERS:
+      try:
+        info = resolve(name)
+      except ValueError as e:
+        raise UserError(f'Dataset name {name!r}: {e}', where=where,
+                        fix=f'see the name formats in the docstring of '
+                        f'{resolve.__module__}.') from None
+      if info is not None:
+        _RESOLVED[name] = info
+        break
+  return _RESOLVED.get(name)
 
 
 def get(name: str, where: str = 'config') -> DatasetInfo:
   _discover()
-  if name not in _CATALOG and _resolve(name, where) is None:
+  info = _CATALOG.get(name) or _resolve(name, where)
+  if info is None:
     raise UserError(
         f'Unknown dataset {name!r}.', where=where,
-        fix=f'use one of: {", ".join(sorted(_CATALOG))} '
+        fix=f'use one of: {", ".join(sorted(_CATALOG))}, or a parametrised name '
+        f'(see the docstrings of {", ".join(r.__module__ for r in _RESOLVERS)}) '
         '(`python -m transfer.data.catalog` lists them; a new dataset is a '
         'package in datasets/ with INFOS in its __init__.py).')
-  return _CATALOG[name]
+  return info
 
 
 def names() -> list[str]:
+  """The catalogue's dataset names (not parametrised ones)."""
   _discover()
   return sorted(_CATALOG)
+
+
+def infos() -> list[DatasetInfo]:
+  """Every DatasetInfo this process knows: the catalogue's and those of the
+  parametrised names resolved so far."""
+  _discover()
+  return [*_CATALOG.values(), *_RESOLVED.values()]
 
 
 def import_builder(info: DatasetInfo):

@@ -73,7 +73,7 @@ def _objects(info, rng, height, width) -> dict:
 
 def _info_of(builder) -> catalog.DatasetInfo:
   name = features.tfds_name(builder)
-  [info] = [info for info in map(catalog.get, catalog.names())
+  [info] = [info for info in catalog.infos()
             if (info.builder_config is builder.builder_config if info.builder_config
                 else info.tfds_name == name)]
   return info
