@@ -99,13 +99,10 @@ def test_configs_and_seeds():
 # The benchmark's factors, each as configuration (names as configs write them).
 
 def _tiny(name):
-  """The catalogue's info for `name` with tiny images; its builder config."""
+  """The catalogue's info for `name`; its builder config with tiny images."""
   from transfer.data import catalog  # pylint: disable=g-import-not-at-top
   info = catalog.get(name)
-  return info, synthetic.SyntheticScenesConfig(
-      **{**{f: getattr(info.builder_config, f) for f in
-            ('domain', 'towards', 'gap', 'mixture', 'object_classes', 'train_size',
-             'validation_size', 'seed')}, 'height': 16, 'width': 16}, name='t')
+  return info, dataclasses.replace(info.builder_config, name='t', height=16, width=16)
 
 
 def test_mixture_draws_each_domain_in_proportion():
@@ -131,9 +128,9 @@ def test_domain_gap_interpolates_between_the_two_domains():
   names = [f'synthetic_sunny?towards=underwater&gap={t}' for t in (0, 0.5, 1)]
   (_, near), (info, half), (_, far) = map(_tiny, names)
   assert info.domain == 'synthetic-sunny~underwater@0.5'
-  assert near.specs() == {'sunny~underwater@0': render.DOMAINS['sunny']}
-  assert list(far.specs().values()) == [render.DOMAINS['underwater']]
-  [spec] = half.specs().values()
+  assert near.specs == {'sunny~underwater@0': render.DOMAINS['sunny']}
+  assert list(far.specs.values()) == [render.DOMAINS['underwater']]
+  [spec] = half.specs.values()
   assert spec.haze_density == pytest.approx(
       (render.DOMAINS['sunny'].haze_density + render.DOMAINS['underwater'].haze_density) / 2)
   images = [render.render(synthetic.scene_seed(0, 'train', 0), s, 32, 32)['image'] / 255
@@ -146,14 +143,14 @@ def test_domain_gap_interpolates_between_the_two_domains():
 def test_label_space_draws_only_the_named_classes():
   _, every = _tiny('synthetic_street?seed=3')
   _, some = _tiny('synthetic_street?seed=3&classes=sphere,cylinder')
-  [spec] = some.specs().values()
+  [spec] = some.specs.values()
   assert spec.layout.object_classes == (render.SPHERE, render.CYLINDER)
   labels = [o.label for i in range(40)
             for o in render.sample_layout(synthetic.scene_seed(3, 'train', i), spec.layout)]
   assert set(labels) == {render.SPHERE, render.CYLINDER}
   # Only the class draws change: spheres and cylinders of the full label
   # space stay where they were.
-  [full] = every.specs().values()
+  [full] = every.specs.values()
   for i in range(10):
     seed = synthetic.scene_seed(3, 'train', i)
     kept = {(o.x, o.z) for o in render.sample_layout(seed, full.layout) if o.label != render.CUBE}
@@ -171,6 +168,7 @@ def test_size_and_seed_are_options():
 @pytest.mark.parametrize('name,problem', [
     ('synthetic_mix?weights=street:x', "weight 'x'"),
     ('synthetic_mix?weights=street:0', 'positive'),
+    ('synthetic_mix?weights=street:1,street:2', 'each domain once'),
     ('synthetic_mars?seed=1', "Unknown domain 'mars'"),
     ('synthetic_street?sed=1', "unknown option(s) ['sed']"),
     ('synthetic_street?weights=aerial:1', 'only it takes them'),

@@ -15,7 +15,6 @@ Each factor varies alone; the others keep their defaults (seed 0, 2000
 train and 300 validation images, all object classes).
 """
 
-import dataclasses
 import hashlib
 import urllib.parse
 
@@ -104,4 +103,4 @@ def resolve(name: str) -> DatasetInfo | None:
   digest = hashlib.sha256(repr(sorted(fields.items())).encode()).hexdigest()[:10]
   config = synthetic.SyntheticScenesConfig(
       name=f'{domain}_{digest}', description=f'Rendered scenes: {name}', **fields)
-  return _info(name, 'synthetic_scenes', config.specs(), config, config.description)
+  return _info(name, 'synthetic_scenes', config.specs, config, config.description)

@@ -11,6 +11,7 @@ every domain with the same LayoutSpec. Camera ranges are part of a domain:
 """
 
 import dataclasses
+import functools
 
 import numpy as np
 import tensorflow_datasets as tfds
@@ -21,15 +22,15 @@ from . import render
 _SPLITS = ('train', 'validation')
 
 
-def scene_seed(seed: int, split: str, index: int) -> int:
-  """The renderer's seed of one example; independent of the domain."""
-  entropy = [seed, _SPLITS.index(split), index]
+def _draw(seed: int, split: str, index: int, *stream: int) -> int:
+  """A 32-bit hash of (seed, split, index, stream...)."""
+  entropy = [seed, _SPLITS.index(split), index, *stream]
   return int(np.random.SeedSequence(entropy).generate_state(1)[0])
 
 
-def _unit(seed: int, split: str, index: int, stream: int) -> float:
-  entropy = [seed, _SPLITS.index(split), index, stream]
-  return float(np.random.SeedSequence(entropy).generate_state(1)[0]) / 2**32
+def scene_seed(seed: int, split: str, index: int) -> int:
+  """The renderer's seed of one example; independent of the domain."""
+  return _draw(seed, split, index)
 
 
 @dataclasses.dataclass(eq=False, kw_only=True)
@@ -67,6 +68,8 @@ class SyntheticScenesConfig(tfds.core.BuilderConfig):
       raise ValueError('A mixture and a domain gap cannot be combined.')
     if any(not weight > 0 for _, weight in self.mixture):
       raise ValueError(f'Mixture weights must be positive, got {self.mixture}.')
+    if len({d for d, _ in self.mixture}) != len(self.mixture):
+      raise ValueError(f'A mixture names each domain once, got {self.mixture}.')
     known = [render.CLASS_NAMES[c] for c in render.OBJECT_CLASSES]
     if not set(self.object_classes) <= set(known):
       raise ValueError(f'Unknown object classes {self.object_classes}; expected some of {known}.')
@@ -74,6 +77,7 @@ class SyntheticScenesConfig(tfds.core.BuilderConfig):
       if getattr(self, field) < 1:
         raise ValueError(f'{field} must be at least 1, got {getattr(self, field)}.')
 
+  @functools.cached_property
   def specs(self) -> dict[str, render.DomainSpec]:
     """The rendered DomainSpecs by name (one unless a mixture), each with
     the layout restricted to `object_classes`."""
@@ -95,17 +99,16 @@ class SyntheticScenesConfig(tfds.core.BuilderConfig):
   @property
   def label(self) -> str:
     """The domains rendered, joined by '+' (a broad dataset has several)."""
-    return '+'.join(self.specs())
+    return '+'.join(self.specs)
 
   def example_domain(self, split: str, index: int) -> str:
-    """The key of `specs()` that example `index` of `split` is rendered in."""
-    names = list(self.specs())
+    """The key of `specs` that example `index` of `split` is rendered in."""
     if not self.mixture:
-      return names[0]
+      return next(iter(self.specs))
     weights = np.array([w for _, w in self.mixture], np.float64)
-    edges = np.cumsum(weights / weights.sum())
-    u = _unit(self.seed, split, index, 1)
-    return names[min(int(np.searchsorted(edges, u, side='right')), len(names) - 1)]
+    u = _draw(self.seed, split, index, 1) / 2**32
+    chosen = int(np.searchsorted(np.cumsum(weights / weights.sum()), u, side='right'))
+    return self.mixture[min(chosen, len(self.mixture) - 1)][0]
 
 
 class SyntheticScenes(features.ExampleBuilder):
@@ -145,7 +148,7 @@ class SyntheticScenes(features.ExampleBuilder):
             keypoint_flip_map=list(render.KEYPOINT_FLIP_MAP),
             domain=config.label,
             domain_specs={name: dataclasses.asdict(spec)
-                          for name, spec in config.specs().items()},
+                          for name, spec in config.specs.items()},
             mixture=[list(item) for item in config.mixture],
             seed=config.seed,
         ),
@@ -161,7 +164,7 @@ class SyntheticScenes(features.ExampleBuilder):
 
   def _generate_examples(self, split: str, size: int):
     config = self.builder_config
-    specs = config.specs()
+    specs = config.specs
     keys = tuple(self.info.features.keys())
     for index in range(size):
       spec = specs[config.example_domain(split, index)]

@@ -106,10 +106,10 @@ def get(name: str, where: str = 'config') -> DatasetInfo:
   if info is None:
     raise UserError(
         f'Unknown dataset {name!r}.', where=where,
-        fix=f'use one of: {", ".join(sorted(_CATALOG))}, or a parametrised name '
-        f'(see the docstrings of {", ".join(r.__module__ for r in _RESOLVERS)}) '
-        '(`python -m transfer.data.catalog` lists them; a new dataset is a '
-        'package in datasets/ with INFOS in its __init__.py).')
+        fix=f'use one of: {", ".join(sorted(_CATALOG))} (`python -m transfer.data.catalog` '
+        f'lists them), or a name with options as the docstrings of '
+        f'{", ".join(r.__module__ for r in _RESOLVERS)} describe; a new dataset is a '
+        'package in datasets/ with INFOS in its __init__.py.')
   return info
 
 
