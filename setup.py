@@ -31,6 +31,10 @@ setuptools.setup(
         'tensorflow-cpu==2.21.0',
         'tensorboard==2.21.0',  # clu's metric writers need it; TF no longer pulls it.
         'tensorflow-datasets==4.9.10',
+        # Random-access reading of the prepared datasets and a checkpointable input
+        # iterator (transfer/data/pipeline.py).
+        'grain==0.2.18',
+        'array-record==0.8.6',
         'protobuf==7.36.2',
         'absl-py==2.5.1',
         'etils==1.15.0',

@@ -6,7 +6,6 @@ import functools
 
 import jax
 import pytest
-import tensorflow_datasets as tfds
 
 from conftest import load_config
 from transfer import config_base as base
@@ -33,21 +32,16 @@ def test_dataset_and_task_trace_a_train_and_an_eval_step(name, task):
   config.input.size = None  # The catalogue's crop, rounded up to a multiple of 32.
   stage = trainer.build_stage(config, 'test')
   info = stage.dataset
-  size = trainer.input_size(config, info)
+  size = pipeline.input_size(config.input, info)
   assert all(side % 32 == 0 and side >= c for side, c in zip(size, info.crop_size))
   small = (64, 64)  # Tracing at the full crop works the same, only slower.
-  config.input.size = small
+  config.input.update(size=small, batch_size=8, eval_batch_size=8, max_objects=4)
+  config.train_examples = 4
   with mock_datasets(num_examples=8):
     builder = pipeline.load_builder(info, None, (info.train_split, info.eval_split), 'test')
-    train = pipeline.train_dataset(
-        builder, info.train_split, 4, stage.task.batch_keys, size=small, batch_size=8,
-        scale_range=(0.5, 2.0), ignore_label=info.ignore_label, seed=0, where='test',
-        max_objects=4, keypoint_flip_map=info.keypoint_flip_map)
-    evaluation = pipeline.eval_dataset(
-        builder, info.eval_split, stage.task.batch_keys, size=small, batch_size=8,
-        ignore_label=info.ignore_label, where='test', max_objects=4)
-    train_batch = next(iter(tfds.as_numpy(train)))
-    eval_batch = next(iter(tfds.as_numpy(evaluation)))
+    train_batch = next(pipeline.train_batches(builder, info, stage.task.fields, config))
+    eval_batch = next(pipeline.eval_batches(builder, info, stage.task.fields, config.input,
+                                            'test'))
   # The batch carries this dataset's annotations in its own conventions.
   expected = {'image': (8, *small, 3)}
   if task in ('segmentation', 'depth'):

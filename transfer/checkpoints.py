@@ -1,7 +1,9 @@
 """Orbax checkpoints of a stage, and strict transfer of named parameters.
 
-A stage's checkpoints live in `<stage workdir>/checkpoints/<step>/state`,
-holding {'step', 'params', 'batch_stats', 'opt_state'}.
+A stage's checkpoints live in `<stage workdir>/checkpoints/<step>/`: `state`
+holds {'step', 'params', 'batch_stats', 'opt_state'}, `meta` (JSON) the
+input pipeline's position and a checksum of every array, checked on resume
+(`restore_latest`).
 
 Transfer (`restore_subset`): every parameter and batch statistic of the new
 model must match a `reinit` regex (keeps its fresh initialisation; this wins
@@ -13,9 +15,11 @@ Only the loaded arrays are read, straight into the target's shardings.
 
 import os
 import re
+import time
 
 from absl import logging
 import jax
+import jax.numpy as jnp
 import orbax.checkpoint as ocp
 from flax import traverse_util
 
@@ -30,12 +34,49 @@ def manager(directory: str, *, save_every: int = 1, keep: int = 1,
       save_interval_steps=save_every, max_to_keep=keep, create=not read_only,
       read_only=read_only)
   return ocp.CheckpointManager(os.path.abspath(directory), options=options,
-                               item_handlers={'state': ocp.PyTreeCheckpointHandler()})
+                               item_handlers={'state': ocp.PyTreeCheckpointHandler(),
+                                              'meta': ocp.JsonCheckpointHandler()})
 
 
-def save(mngr, step: int, state: dict, force: bool = False) -> bool:
-  return mngr.save(step, args=ocp.args.Composite(state=ocp.args.PyTreeSave(state)),
-                   force=force)
+def _bits(x):
+  """An array's bit patterns as uint32 (floats are reinterpreted, not cast)."""
+  if x.dtype == jnp.bool_:
+    return x.astype(jnp.uint32)
+  unsigned = {1: jnp.uint8, 2: jnp.uint16, 4: jnp.uint32}[x.dtype.itemsize]
+  return jax.lax.bitcast_convert_type(x, unsigned).astype(jnp.uint32)
+
+
+@jax.jit
+def _checksum_tree(tree):
+  def checksum(x):
+    bits = _bits(x).ravel()
+    # Position weights: a moved or swapped value changes the sum too.
+    weights = jnp.arange(1, bits.size + 1, dtype=jnp.uint32) * jnp.uint32(2654435761)
+    return jnp.sum(bits * weights, dtype=jnp.uint32)
+  return jax.tree.map(checksum, tree)
+
+
+def checksums(state: dict) -> dict[str, int]:
+  """A position-weighted sum of the bits of every array (mod 2**32), by name:
+  the same on any device layout, and changed by any corrupted value."""
+  return {_name(path): int(v)
+          for path, v in jax.tree_util.tree_leaves_with_path(jax.device_get(_checksum_tree(state)))}
+
+
+def _name(path) -> str:
+  """'params/backbone/conv/kernel', as `_flat` names a nested dict's leaves."""
+  return '/'.join(str(getattr(k, 'key', getattr(k, 'idx', getattr(k, 'name', k))))
+                  for k in path)
+
+
+def save(mngr, step: int, state: dict, meta: dict, force: bool = False) -> bool:
+  """Saves `state` and the JSON-able `meta` (with the state's checksums) at
+  `step`, if the manager's interval (or `force`) says so."""
+  if not force and not mngr.should_save(step):
+    return False
+  meta = dict(meta, checksums=checksums(state))
+  return mngr.save(step, args=ocp.args.Composite(state=ocp.args.PyTreeSave(state),
+                                                 meta=ocp.args.JsonSave(meta)), force=force)
 
 
 def restore(mngr, step: int, abstract_state: dict, partial: bool = False) -> dict:
@@ -43,6 +84,82 @@ def restore(mngr, step: int, abstract_state: dict, partial: bool = False) -> dic
   restore_args = ocp.checkpoint_utils.construct_restore_args(abstract_state)
   return mngr.restore(step, args=ocp.args.Composite(state=ocp.args.PyTreeRestore(
       item=abstract_state, restore_args=restore_args, partial_restore=partial)))['state']
+
+
+def _layout(tree) -> dict:
+  """{name: shape} of the arrays of a state (or of its stored metadata)."""
+  return {_name(path): tuple(leaf.shape) for path, leaf in jax.tree_util.tree_leaves_with_path(
+      tree, is_leaf=lambda x: hasattr(x, 'shape'))}
+
+
+def _restore_checked(mngr, step: int, abstract_state: dict, where: str):
+  """(state, meta) at `step`; raises UserError if another model wrote it,
+  or ValueError naming what is corrupt."""
+  try:
+    stored = mngr.item_metadata(step)['state']
+  except Exception as e:  # Orbax raises several types for unreadable metadata.
+    raise ValueError(f'its metadata cannot be read ({type(e).__name__}: {e})') from e
+  if stored is None:
+    raise ValueError('it holds no state')
+  expected, found = _layout(abstract_state), _layout(stored)
+  if expected != found:
+    differ = sorted(set(expected) ^ set(found)) or [
+        f'{k}: {found[k]} (checkpoint) vs {expected[k]} (config)'
+        for k in expected if expected[k] != found[k]]
+    raise UserError(
+        f'Cannot resume from {mngr.directory} (step {step}): it was written by a '
+        f'different model or optimiser ({len(differ)} array(s) differ, e.g. '
+        f'{"; ".join(map(str, differ[:3]))}).', where=f'{where} / --workdir',
+        fix='use a new --workdir for a changed config (the old checkpoints are kept).')
+  restore_args = ocp.checkpoint_utils.construct_restore_args(abstract_state)
+  try:
+    restored = mngr.restore(step, args=ocp.args.Composite(
+        state=ocp.args.PyTreeRestore(item=abstract_state, restore_args=restore_args),
+        meta=ocp.args.JsonRestore()))
+  except Exception as e:  # pylint: disable=broad-except
+    raise ValueError(f'it cannot be read ({type(e).__name__}: {str(e)[:300]})') from e
+  state, meta = restored['state'], restored['meta']
+  if not isinstance(meta, dict) or 'checksums' not in meta:
+    raise ValueError('its metadata holds no checksums')
+  bad = [k for k, v in checksums(state).items() if meta['checksums'].get(k) != v]
+  if bad:
+    raise ValueError(f'{len(bad)} array(s) do not match their checksums, e.g. {bad[0]}')
+  return state, meta
+
+
+def restore_latest(directory: str, abstract_state: dict, where: str):
+  """The newest complete checkpoint in `directory` as (step, state, meta),
+  or None if there is none (then the stage starts from its initialisation).
+
+  A checkpoint that cannot be read or whose arrays do not match their
+  checksums is reported, moved aside to `<directory>.corrupt/<step>` and
+  skipped in favour of the one before (Orbax never lists a half-written
+  one: it renames a step's folder into place once the step is complete).
+  """
+  if not os.path.isdir(directory):
+    return None
+  mngr = manager(directory, read_only=True)
+  steps = sorted(mngr.all_steps(), reverse=True)
+  problems = []
+  for step in steps:
+    try:
+      state, meta = _restore_checked(mngr, step, abstract_state, where)
+    except ValueError as e:
+      problems.append(f'step {step}: {e}')
+      logging.error('Checkpoint %s step %d is corrupt (%s): moved aside to %s.corrupt/ '
+                    'and skipped.', directory, step, e, directory)
+      if jax.process_index() == 0:
+        os.makedirs(f'{directory}.corrupt', exist_ok=True)
+        os.replace(os.path.join(directory, str(step)),
+                   os.path.join(f'{directory}.corrupt', f'{step}-{int(time.time())}'))
+      continue
+    mngr.close()
+    return step, state, meta
+  mngr.close()
+  if problems:
+    logging.error('No complete checkpoint left in %s: the stage starts again from its '
+                  'initialisation.', directory)
+  return None
 
 
 def _flat(tree) -> dict:
@@ -115,7 +232,17 @@ def restore_subset(directory: str, state: dict, load: tuple[str, ...],
       {tuple(k.split('/')): jax.ShapeDtypeStruct(v.shape, v.dtype, sharding=v.sharding)
        for k, v in loaded.items()})
   restored = _flat(restore(mngr, step, abstract, partial=True))
+  stored_sums = mngr.restore(step, args=ocp.args.Composite(meta=ocp.args.JsonRestore()))[
+      'meta'].get('checksums', {})
   mngr.close()
+  bad = [k for k, v in checksums(traverse_util.unflatten_dict(
+      {tuple(k.split('/')): v for k, v in restored.items()})).items()
+         if stored_sums.get(k) != v]
+  if bad:
+    raise UserError(f'The source checkpoint {directory} (step {step}) is corrupt: '
+                    f'{len(bad)} array(s) do not match their checksums, e.g. {bad[0]}.',
+                    where=where, fix='train the source stage again (delete its stage '
+                    'directory and rerun the study).')
   merged = dict(target, **restored)
   new_state = dict(state, **traverse_util.unflatten_dict(
       {tuple(k.split('/')): v for k, v in merged.items()}))

@@ -75,7 +75,12 @@ def training(dataset: str, task_config: ml_collections.ConfigDict, *, steps: int
                  # Objects per example after padding; more are dropped.
                  max_objects=32,
                  # Photometric jitter strength in [0, 1] (0 = off).
-                 color_jitter=0.0),
+                 color_jitter=0.0,
+                 # Crops hold a whole object where one fits (object tasks).
+                 crop_keeps_object=True,
+                 # Grain: threads reading and augmenting examples, and how
+                 # many examples they may run ahead of the loop.
+                 threads=4, prefetch=64),
       # Prediction-vs-ground-truth panels at each evaluation: TensorBoard
       # images, and PNGs in <stage dir>/visualizations/ when png=True.
       visualize=dict(num_images=4, png=False),
@@ -84,6 +89,10 @@ def training(dataset: str, task_config: ml_collections.ConfigDict, *, steps: int
                      end_learning_rate_factor=0.01, clip_norm=1.0, momentum=0.9),
       # Regex rules giving parameters a PartitionSpec; unmatched = replicated.
       sharding_rules=(),
+      # True: a step with a non-finite loss or gradient norm leaves the
+      # parameters as they were (counted in train/skipped_steps); False:
+      # it stops the stage with an error.
+      skip_nonfinite=False,
       steps=steps, log_every=max(1, min(50, steps // 10)),
       eval_every=steps, checkpoint_every=max(1, steps // 4), keep_checkpoints=2))
 
@@ -157,7 +166,8 @@ def with_variant(config: ml_collections.ConfigDict, arg: str, path: str):
   if arg == 'smoke':
     return smoke(config)
   if arg:
-    raise ValueError(f'unknown variant {arg!r} of {path} (use "" or "smoke")')
+    raise ValueError(f'unknown variant {arg!r} of {path}: use --config={path} or '
+                     f'--config={path}:smoke (tiny models, two steps per stage)')
   return config
 
 

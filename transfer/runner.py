@@ -21,7 +21,7 @@ import time
 from absl import logging
 import jax
 
-from transfer import analysis, results, stages, study, trainer
+from transfer import analysis, results, stages, study, trainer, validate
 from transfer.data import catalog, pipeline
 from transfer.errors import UserError
 
@@ -38,7 +38,9 @@ def enable_compilation_cache(root: str) -> None:
 
 
 def plan(config) -> list[study.StagePlan]:
-  """The study's stages, their names checked (datasets, tasks, backbone)."""
+  """The study's stages, their values (validate.py) and names (datasets,
+  tasks, backbone) checked."""
+  validate.check(config)
   plans = study.expand(config)
   for stage_plan in plans:
     trainer.build_stage(stage_plan.config, stage_plan.where, 'config.model')

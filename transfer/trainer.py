@@ -6,14 +6,17 @@ and, for tests and benchmarks, its pieces `build_stage`, `init_state`,
 is task-specific; the Task plug-in supplies head, loss and evaluation
 statistics.
 
-Start-up order: resume from `workdir/checkpoints` if it holds a checkpoint,
-else initialise as `config.init.kind` says (transfer from a source stage's
+Start-up order: resume from the newest complete checkpoint in
+`workdir/checkpoints` (its input position included), else initialise as `config.init.kind` says (transfer from a source stage's
 checkpoint, ILSVRC'12 weights from a converted checkpoint, or scratch).
 """
 
+import contextlib
 import dataclasses
 import functools
 import os
+import signal
+import threading
 import time
 
 from absl import logging
@@ -25,7 +28,7 @@ import numpy as np
 import optax
 import PIL.Image
 
-from transfer import checkpoints, models, optim, sharding, tasks
+from transfer import checkpoints, errors, models, optim, sharding, tasks
 from transfer.data import catalog, pipeline
 from transfer.errors import UserError
 from transfer.models.dense import DenseModel
@@ -65,16 +68,8 @@ def build_stage(config, where: str = 'config', model_where: str | None = None) -
   return Stage(config, dataset, task, DenseModel(backbone, head), where)
 
 
-def input_size(config, dataset: catalog.DatasetInfo) -> tuple[int, int]:
-  """The training crop: `input.size`, else the dataset's crop size rounded
-  up to a multiple of 32 (so every backbone's strides divide it)."""
-  if config.input.size:
-    return tuple(config.input.size)
-  return tuple(-(-side // 32) * 32 for side in dataset.crop_size)
-
-
 def _example_batch(stage, batch_size):
-  height, width = input_size(stage.config, stage.dataset)
+  height, width = pipeline.input_size(stage.config.input, stage.dataset)
   return jnp.zeros((batch_size, height, width, 3), jnp.uint8)
 
 
@@ -87,8 +82,13 @@ def init_state(stage, tx, rng, batch_size):
           'opt_state': tx.init(params)}
 
 
-def train_step(state, batch, *, stage, tx):
-  """One optimiser step on `batch`: (new state, TrainMetrics, logged scalars)."""
+def train_step(state, batch, *, stage, tx, skip_nonfinite: bool = False):
+  """One optimiser step on `batch`: (new state, TrainMetrics, logged scalars).
+
+  The logs' `finite` is False when the loss or the gradient norm is not
+  finite; with `skip_nonfinite` such a step leaves the state unchanged
+  (except its step count).
+  """
   def loss_fn(params):
     outputs, updates = stage.model.apply(
         {'params': params, 'batch_stats': state['batch_stats']}, batch['image'],
@@ -101,7 +101,14 @@ def train_step(state, batch, *, stage, tx):
   new_state = {'step': state['step'] + 1,
                'params': optax.apply_updates(state['params'], param_updates),
                'batch_stats': updates.get('batch_stats', {}), 'opt_state': opt_state}
-  logs = dict(aux, grad_norm=optax.tree.norm(grads))
+  grad_norm = optax.tree.norm(grads)
+  finite = jnp.isfinite(loss) & jnp.isfinite(grad_norm)
+  if skip_nonfinite:
+    kept = jax.tree.map(lambda new, old: jnp.where(finite, new, old),
+                        {k: v for k, v in new_state.items() if k != 'step'},
+                        {k: v for k, v in state.items() if k != 'step'})
+    new_state = dict(kept, step=new_state['step'])
+  logs = dict(aux, loss=loss, grad_norm=grad_norm, finite=finite)
   return new_state, TrainMetrics.single_from_model_output(loss=loss), logs
 
 
@@ -154,17 +161,19 @@ def evaluate(stage, state, eval_fn, mesh, ds, predict_fn=None,
              num_images: int = 0) -> tuple[dict[str, float], list[np.ndarray]]:
   """One pass over the eval split; returns metrics and visualisation panels.
 
-  `eval_fn` is the jitted `eval_step`. The Task's evaluator turns every
+  `ds` makes a fresh `pipeline.eval_batches`; `eval_fn` is the jitted `eval_step`. The Task's evaluator turns every
   batch's statistics into metrics; panels come from the first batch when
   `num_images` > 0 (`predict_fn` returns predictions and the batch,
   replicated).
   """
   evaluator, panels = stage.task.evaluator(), []
-  for index, batch in enumerate(pipeline.GlobalBatches(ds, sharding.batch_sharding(mesh))):
+  batches = pipeline.GlobalBatches(ds(), sharding.batch_sharding(mesh))
+  for index, batch in enumerate(batches):
     evaluator.update(jax.device_get(eval_fn(state, batch)))
     if index == 0 and num_images:
       predictions, batch = jax.device_get(predict_fn(state, batch))
       panels = _visualize(stage, predictions, batch, num_images)
+  batches.close()
   return evaluator.result(), panels
 
 
@@ -179,6 +188,45 @@ def _write_panels(writer, workdir, step, panels, png: bool):
       PIL.Image.fromarray(panel).save(os.path.join(folder, f'{i}.png'))
 
 
+@contextlib.contextmanager
+def _preemption_signals():
+  """Yields a list that receives the name of a SIGTERM or SIGINT (then the
+  previous handlers return, so a second signal acts as usual). Outside the
+  main thread, where Python cannot handle signals, the list stays empty."""
+  received = []
+  if threading.current_thread() is not threading.main_thread():
+    yield received
+    return
+  names = {signal.SIGTERM: 'SIGTERM', signal.SIGINT: 'SIGINT'}
+  previous = {sig: signal.getsignal(sig) for sig in names}
+
+  def handler(signum, frame):
+    del frame
+    received.append(names[signum])
+    for sig, old in previous.items():
+      signal.signal(sig, old)
+
+  for sig in names:
+    signal.signal(sig, handler)
+  try:
+    yield received
+  finally:
+    for sig, old in previous.items():
+      signal.signal(sig, old)
+
+
+def _check_finite(logs, step: int, where: str) -> None:
+  values = {k: float(logs[k]) for k in ('loss', 'grad_norm')}
+  bad = [f'{"the loss" if k == "loss" else "the gradient norm"} is {v}'
+         for k, v in values.items() if not np.isfinite(v)]
+  raise UserError(
+      f'Training diverged at step {step}: {" and ".join(bad)}. The stage stopped; its '
+      'last checkpoint (before this step) is kept and no result is recorded.',
+      where=f'{where}.optimizer',
+      fix=f'lower {where}.optimizer.learning_rate (or raise warmup_steps), check the '
+      f'data, or set {where}.skip_nonfinite=True to skip such steps.')
+
+
 def train_and_evaluate(config, workdir: str, where: str = 'config',
                        data_dir: str | None = None, model_where: str | None = None) -> dict:
   """Trains one stage in `workdir`; returns its final evaluation metrics (and
@@ -187,23 +235,25 @@ def train_and_evaluate(config, workdir: str, where: str = 'config',
   compile seconds, steps trained and steps/s of the loop, evaluations
   included).
 
+  Resumes from the newest complete checkpoint in `workdir/checkpoints`,
+  the input pipeline included, so an interrupted run ends where an
+  uninterrupted one would (bitwise on CPU). SIGTERM or SIGINT saves a
+  checkpoint at the current step and raises `errors.Preempted`; a
+  non-finite loss or gradient norm raises a UserError (unless
+  `config.skip_nonfinite`), the last checkpoint untouched.
+
   With `config.steps = 0` it only evaluates the initialisation (an untrained
   baseline: bench/bench_tasks.py).
   """
   stage = build_stage(config, where, model_where)
   dataset = stage.dataset
-  data_cfg = config.input
   builder = pipeline.load_builder(
       dataset, data_dir, (dataset.train_split, dataset.eval_split),
       where=f'{where}.dataset')
   mesh = sharding.make_mesh()
   batch_sharding = sharding.batch_sharding(mesh)
-  keys = stage.task.batch_keys
-  size = input_size(config, dataset)
-  eval_data = pipeline.eval_dataset(
-      builder, dataset.eval_split, keys, size=tuple(data_cfg.eval_size or size),
-      batch_size=data_cfg.eval_batch_size, ignore_label=dataset.ignore_label,
-      max_objects=data_cfg.max_objects, where=f'{where}.input.eval_batch_size')
+  eval_data = functools.partial(pipeline.eval_batches, builder, dataset, stage.task.fields,
+                                config.input, where=f'{where}.input.eval_batch_size')
 
   tx, schedule = optim.make_optimizer(config.optimizer, config.steps, f'{where}.optimizer')
   init_fn = functools.partial(init_state, stage, tx, batch_size=1)
@@ -213,33 +263,30 @@ def train_and_evaluate(config, workdir: str, where: str = 'config',
   abstract = jax.tree.map(lambda a, s: jax.ShapeDtypeStruct(a.shape, a.dtype, sharding=s),
                           abstract, state_sharding)
 
-  ckpt = checkpoints.manager(os.path.join(workdir, 'checkpoints'),
-                             save_every=config.checkpoint_every, keep=config.keep_checkpoints)
+  ckpt_dir = os.path.join(workdir, 'checkpoints')
+  resumed = checkpoints.restore_latest(ckpt_dir, abstract, where)
+  ckpt = checkpoints.manager(ckpt_dir, save_every=config.checkpoint_every,
+                             keep=config.keep_checkpoints)
   writer = metric_writers.create_default_writer(
       workdir, just_logging=jax.process_index() > 0, asynchronous=True)
-  report = {}
-  if ckpt.latest_step() is not None:
-    try:
-      state = checkpoints.restore(ckpt, ckpt.latest_step(), abstract)
-    except (ValueError, KeyError, TypeError) as e:
-      raise UserError(
-          f'Cannot resume from {ckpt.directory} (step {ckpt.latest_step()}): it was '
-          f'written by a different model or optimiser ({e}).', where=f'{where} / --workdir',
-          fix='use a new --workdir for a changed config (the old checkpoints are kept).') from e
-    logging.info('Resumed from %s at step %d.', ckpt.directory, int(state['step']))
+  report, input_state = {}, None
+  if resumed:
+    _, state, meta = resumed
+    input_state, report = meta['input'], meta.get('transfer', {})
+    logging.info('Resumed from %s at step %d.', ckpt_dir, int(state['step']))
   else:
     state = jax.jit(init_fn, out_shardings=state_sharding)(rng)
     state, report = _initialise(stage, state)
     logging.info('Parameters:\n%s', parameter_overview.get_parameter_overview(state['params']))
 
   jit_train_step = jax.jit(
-      functools.partial(train_step, stage=stage, tx=tx),
+      functools.partial(train_step, stage=stage, tx=tx, skip_nonfinite=config.skip_nonfinite),
       in_shardings=(state_sharding, batch_sharding),
       out_shardings=(state_sharding, sharding.replicated(mesh), sharding.replicated(mesh)),
       donate_argnums=0)
   jit_eval_step = jax.jit(functools.partial(eval_step, stage=stage),
-                      in_shardings=(state_sharding, batch_sharding),
-                      out_shardings=sharding.replicated(mesh))
+                          in_shardings=(state_sharding, batch_sharding),
+                          out_shardings=sharding.replicated(mesh))
   jit_predict_step = jax.jit(
       lambda state, batch: (predict(state, batch, stage=stage), batch),
       in_shardings=(state_sharding, batch_sharding),
@@ -253,52 +300,71 @@ def train_and_evaluate(config, workdir: str, where: str = 'config',
     return metrics
 
   first_step = int(state['step'])
-  # A resumed run draws a new data order instead of replaying the first
-  # batches (the tf.data iterator position itself is not checkpointed).
-  train_ds = pipeline.train_dataset(
-      builder, dataset.train_split, config.train_examples, keys,
-      subset_seed=config.train_subset_seed,
-      size=size, batch_size=data_cfg.batch_size,
-      scale_range=tuple(data_cfg.scale_range), ignore_label=dataset.ignore_label,
-      max_objects=data_cfg.max_objects, keypoint_flip_map=dataset.keypoint_flip_map,
-      color_jitter=data_cfg.color_jitter,
-      seed=config.seed * 1_000_003 + first_step, where=where)
+  batches = pipeline.GlobalBatches(
+      pipeline.train_batches(builder, dataset, stage.task.fields, config, state=input_state,
+                             where=where), batch_sharding)
+  if batches.state['next_batch'] != first_step:
+    raise UserError(f'The checkpoint in {ckpt_dir} holds step {first_step} but the input '
+                    f'position {batches.state["next_batch"]}.', where=f'{where} / --workdir',
+                    fix='use a new --workdir (this one was written by other code).')
+
+  def save(step, force=False):
+    return checkpoints.save(ckpt, step, state,
+                            {'input': batches.state, 'transfer': report}, force=force)
+
   progress = periodic_actions.ReportProgress(num_train_steps=config.steps, writer=writer,
                                              every_steps=config.log_every)
-  train_metrics, input_wait = None, 0.0
-  batches = pipeline.GlobalBatches(train_ds, batch_sharding)
+  train_metrics, input_wait, skipped = None, 0.0, 0
   compiled_step, compile_seconds = None, None
   eval_metrics, log_tick = {}, time.perf_counter()
   loop_start = time.perf_counter()
-  for step in range(first_step + 1, config.steps + 1):
-    tick = time.perf_counter()
-    batch = next(batches)
-    input_wait += time.perf_counter() - tick
-    if compiled_step is None:  # Compiled ahead of time, to time the compilation alone.
+  with _preemption_signals() as signals:
+    for step in range(first_step + 1, config.steps + 1):
       tick = time.perf_counter()
-      compiled_step = jit_train_step.lower(state, batch).compile()
-      compile_seconds = time.perf_counter() - tick
-      log_tick += compile_seconds
-      loop_start += compile_seconds
-    with jax.profiler.StepTraceAnnotation('train', step_num=step):
-      state, metrics, logs = compiled_step(state, batch)
-    train_metrics = metrics if train_metrics is None else train_metrics.merge(metrics)
-    progress(step)
-    if step % config.log_every == 0 or step == config.steps:
-      scalars = {f'train/{k}': v for k, v in train_metrics.compute().items()}
-      scalars.update({f'train/{k}': v for k, v in jax.device_get(logs).items()})
-      scalars['train/learning_rate'] = schedule(step - 1)
-      # Share of wall time the loop waited for input: ~0 when prefetch keeps up.
-      scalars['train/input_wait_fraction'] = input_wait / (time.perf_counter() - log_tick)
-      writer.write_scalars(step, scalars)
-      train_metrics, input_wait, log_tick = None, 0.0, time.perf_counter()
-    if step % config.eval_every == 0 or step == config.steps:
-      with progress.timed('eval'):
-        eval_metrics = run_eval(step, state)
-    checkpoints.save(ckpt, step, state, force=step == config.steps)
+      batch = next(batches)
+      input_wait += time.perf_counter() - tick
+      if compiled_step is None:  # Compiled ahead of time, to time the compilation alone.
+        tick = time.perf_counter()
+        compiled_step = jit_train_step.lower(state, batch).compile()
+        compile_seconds = time.perf_counter() - tick
+        log_tick += compile_seconds
+        loop_start += compile_seconds
+      with jax.profiler.StepTraceAnnotation('train', step_num=step):
+        state, metrics, logs = compiled_step(state, batch)
+      if not bool(logs['finite']):  # Waits for the step: the guard is exact.
+        if not config.skip_nonfinite:
+          batches.close()
+          ckpt.wait_until_finished()
+          ckpt.close()
+          _check_finite(jax.device_get(logs), step, where)
+        skipped += 1
+        logging.warning('Step %d skipped: non-finite loss or gradient norm.', step)
+      train_metrics = metrics if train_metrics is None else train_metrics.merge(metrics)
+      progress(step)
+      if step % config.log_every == 0 or step == config.steps:
+        scalars = {f'train/{k}': v for k, v in train_metrics.compute().items()}
+        scalars.update({f'train/{k}': v for k, v in jax.device_get(logs).items()
+                        if k not in ('loss', 'finite')})
+        scalars['train/learning_rate'] = schedule(step - 1)
+        scalars['train/skipped_steps'] = skipped
+        # Share of wall time the loop waited for input: ~0 when prefetch keeps up.
+        scalars['train/input_wait_fraction'] = input_wait / (time.perf_counter() - log_tick)
+        writer.write_scalars(step, scalars)
+        train_metrics, input_wait, log_tick = None, 0.0, time.perf_counter()
+      if step % config.eval_every == 0 or step == config.steps:
+        with progress.timed('eval'):
+          eval_metrics = run_eval(step, state)
+      if signals and step < config.steps:
+        save(step, force=True)
+        batches.close()
+        ckpt.wait_until_finished()
+        ckpt.close()
+        writer.flush()
+        raise errors.Preempted(step, signals[0])
+      save(step, force=step == config.steps)
   jax.block_until_ready(state)
   loop_seconds = time.perf_counter() - loop_start
-  batches.close()  # Explicitly: tf.data's implicit teardown here took 20-40 s.
+  batches.close()
   if not eval_metrics:  # A resumed finished run, or steps=0: evaluate as is.
     eval_metrics = run_eval(first_step, state)
   ckpt.wait_until_finished()
@@ -308,7 +374,8 @@ def train_and_evaluate(config, workdir: str, where: str = 'config',
   total = pipeline.num_examples_in(builder, dataset.train_split)
   used = min(config.train_examples or total, total) if total else config.train_examples
   timing = {'compile_seconds': compile_seconds, 'steps_trained': trained,
-            'steps_per_second': trained / loop_seconds if trained > 0 else None}
+            'steps_per_second': trained / loop_seconds if trained > 0 else None,
+            'skipped_steps': skipped}
   return {'metrics': eval_metrics, 'metric': stage.task.metric,
           'higher_is_better': stage.task.higher_is_better, 'transfer': report,
           'train_examples_used': used, 'state': state, 'timing': timing}

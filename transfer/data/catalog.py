@@ -132,12 +132,12 @@ def import_builder(info: DatasetInfo):
 
 
 def builder(info: DatasetInfo, data_dir: str | None):
-  """`info`'s TFDS builder (its module imported) reading from `data_dir`."""
+  """`info`'s TFDS builder (its module imported) reading from `data_dir`;
+  it prepares in the array_record format (random access: pipeline.py)."""
   import tensorflow_datasets as tfds  # pylint: disable=g-import-not-at-top
   import_builder(info)
-  if info.builder_config is None:
-    return tfds.builder(info.tfds_name, data_dir=data_dir)
-  return tfds.builder(info.tfds_name, data_dir=data_dir, config=info.builder_config)
+  config = {} if info.builder_config is None else {'config': info.builder_config}
+  return tfds.builder(info.tfds_name, data_dir=data_dir, file_format='array_record', **config)
 
 
 def split_sizes(info: DatasetInfo, data_dir: str | None) -> dict[str, int] | None:

@@ -96,13 +96,25 @@ def empty_annotations(height: int, width: int, num_keypoints: int,
   }
 
 
-def invalid(example: dict) -> str | None:
+# The dense maps: the dtype kind each must have; all are [H, W, 1] like the image.
+_DENSE_KINDS = {'segmentation': np.integer, 'instances': np.integer, 'depth': np.floating}
+
+
+def invalid(example: dict, num_classes: int | None = None,
+            ignore_label: int | None = None) -> str | None:
   """What breaks the format in one example as a builder yields it, or None.
 
-  Checked: boxes (finite, in [0, 1], ymin <= ymax and xmin <= xmax), object
-  labels (not negative) and keypoints (visibility 0, 1 or 2; coordinates in
-  [0, 1], and 0 where the visibility is 0). Nothing downstream repairs these.
+  Checked: the image (uint8 [H, W, 3]) and the dense maps (integer
+  segmentation and instances, floating depth, each [H, W, 1]); segmentation
+  class ids (in [0, num_classes) or the ignore label, when `num_classes` is
+  given); depth (finite, not negative); boxes (finite, in [0, 1], ymin <= ymax
+  and xmin <= xmax), object labels (not negative) and keypoints (visibility
+  0, 1 or 2; coordinates in [0, 1], and 0 where the visibility is 0).
+  Nothing downstream repairs these.
   """
+  problem = _dense_problem(example, num_classes, ignore_label)
+  if problem:
+    return problem
   objects = example.get('objects', {})
   boxes = np.asarray(objects.get('bbox', np.zeros((0, 4))), np.float64).reshape(-1, 4)
   box = lambda n: f'object {n} has box (ymin, xmin, ymax, xmax) = {tuple(boxes[n].tolist())}'
@@ -124,6 +136,30 @@ def invalid(example: dict) -> str | None:
       return f'{point(nk)}, outside [0, 1]'
     if (nk := _first(np.any(yx != 0, -1) & ~labelled)) is not None:
       return f'{point(nk)}, not 0 although its visibility is 0'
+  return None
+
+
+def _dense_problem(example: dict, num_classes, ignore_label) -> str | None:
+  image = np.asarray(example['image'])
+  if image.dtype != np.uint8 or image.ndim != 3 or image.shape[-1] != 3:
+    return f'the image is {image.dtype} of shape {image.shape}, not uint8 [H, W, 3]'
+  height, width = image.shape[:2]
+  for key in _DENSE_KINDS.keys() & example.keys():
+    value, kind = np.asarray(example[key]), _DENSE_KINDS[key]
+    if not np.issubdtype(value.dtype, kind) or value.shape != (height, width, 1):
+      return (f'{key} is {value.dtype} of shape {value.shape}, not {kind.__name__} '
+              f'[{height}, {width}, 1] (its image is {height}x{width})')
+  if num_classes is not None and 'segmentation' in example:
+    labels = np.asarray(example['segmentation'], np.int64)[..., 0]
+    outside = ((labels < 0) | (labels >= num_classes)) & (labels != ignore_label)
+    if (yx := _first(outside)) is not None:
+      return (f'segmentation pixel (row, column) = {yx} has class id {labels[yx]}, outside '
+              f'[0, {num_classes}) and not the ignore label {ignore_label}')
+  if 'depth' in example:
+    depth = np.asarray(example['depth'])[..., 0]
+    if (yx := _first(~np.isfinite(depth) | (depth < 0))) is not None:
+      return (f'depth pixel (row, column) = {yx} is {depth[yx]}: depth is finite metres, '
+              '0 where invalid')
   return None
 
 
@@ -179,9 +215,21 @@ def _checked_splits(split_generators):
 
 
 def _checked_examples(builder, split, generator):
+  metadata = builder.info.metadata or {}
+  classes = metadata.get('class_names')
+  num_classes = None if classes is None else len(classes)
+  count = 0
   for key, example in generator:
-    problem = invalid(example)
+    problem = invalid(example, num_classes, metadata.get('ignore_label'))
     if problem:
       raise InvalidExampleError(tfds_name(builder), split, key, problem,
                                 type(builder).__module__)
+    count += 1
     yield key, example
+  if not count:  # TFDS would stop with a bare AssertionError.
+    raise UserError(
+        f'Dataset {tfds_name(builder)!r}: split {split!r} has no examples.',
+        where=type(builder).__module__,
+        fix='check that the download holds this split\'s files where these manual download '
+        'steps say, then build the dataset again:\n'
+        + inspect.cleandoc(getattr(builder, 'MANUAL_DOWNLOAD_INSTRUCTIONS', '') or '(none given)'))

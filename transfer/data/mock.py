@@ -1,6 +1,7 @@
 """Mock data in the example format: for tests and runs without any dataset.
 
-`mock_datasets(n)` is `tfds.testing.mock_data` whose random examples keep
+`mock_datasets(n)` is `tfds.testing.mock_data` whose data sources (the
+pipeline's random access) yield random examples that keep
 the format's invariants (features.py), as a real builder writes them: every
 catalogue dataset yields its own annotations (class ids below its class
 count or the ignore label, positive depth with holes, ordered boxes inside
@@ -20,7 +21,6 @@ import hashlib
 from unittest import mock
 
 import numpy as np
-import tensorflow as tf
 import tensorflow_datasets as tfds
 
 from transfer.data import builders, catalog, features, pipeline
@@ -79,28 +79,36 @@ def _info_of(builder) -> catalog.DatasetInfo:
   return info
 
 
-def _as_dataset(num_examples):
-  """A replacement of `DatasetBuilder._as_dataset` yielding mock examples."""
+class _Source:
+  """A data source of `num_examples` mock examples of one split."""
 
-  def as_dataset(builder, split, decoders=None, read_config=None, shuffle_files=False):
-    del decoders, read_config, shuffle_files
-    info = _info_of(builder)
+  def __init__(self, info, split, num_examples):
+    self._info, self._split, self._num_examples = info, split, num_examples
 
-    def generate():
-      for index in range(num_examples):
-        seed = hashlib.blake2b(f'{info.name}:{split}:{index}'.encode(), digest_size=8)
-        yield example(info, np.random.default_rng(int.from_bytes(seed.digest(), 'little')))
+  def __len__(self):
+    return self._num_examples
 
-    return tf.data.Dataset.from_generator(
-        generate, output_signature=builder.info.features.get_tensor_spec())
+  def __getitem__(self, index):
+    if not 0 <= index < self._num_examples:
+      raise IndexError(index)
+    seed = hashlib.blake2b(f'{self._info.name}:{self._split}:{index}'.encode(), digest_size=8)
+    return example(self._info, np.random.default_rng(int.from_bytes(seed.digest(), 'little')))
 
-  return as_dataset
+
+def _as_data_source(num_examples):
+  """A replacement of `DatasetBuilder.as_data_source` yielding mock examples."""
+
+  def as_data_source(builder, split, decoders=None, **kwargs):
+    del decoders, kwargs  # Dense maps come decoded; the pipeline takes both.
+    return _Source(_info_of(builder), split, num_examples)
+
+  return as_data_source
 
 
 @contextlib.contextmanager
 def mock_datasets(num_examples: int = 8):
   """Every TFDS builder yields `num_examples` valid mock examples per split."""
   with tfds.testing.mock_data(num_examples=num_examples,
-                              as_dataset_fn=_as_dataset(num_examples)), \
+                              as_data_source_fn=_as_data_source(num_examples)), \
        mock.patch.object(pipeline, 'num_examples_in', lambda builder, split: num_examples):
     yield

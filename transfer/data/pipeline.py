@@ -1,58 +1,55 @@
-"""Input pipeline: this process's share of a TFDS split -> global jax.Arrays.
+"""Input pipeline: random access into a prepared TFDS split -> global jax.Arrays.
 
-Each process reads only its part of the data (`tfds.even_splits` by
-`jax.process_index()`), batches `global_batch / process_count` examples, and
-the batches become global arrays sharded over the mesh's data axis with
-`jax.make_array_from_process_local_data`, so multi-host runs need no change.
+Datasets are read through TFDS data sources (random access into the
+array_record files every builder writes: catalog.builder) and Grain.
+The order is a pure function of the seed and the position, never of how far
+an iterator got:
 
-Training examples are augmented by `augment.random_augment` (labels move
-jointly with the image; dense labels by nearest neighbour), evaluation
-examples resized by `augment.resize`. A batch of B examples holds
-`image` uint8 [B, H, W, 3] and, per annotation asked for in `keys`:
+  global position p = batch * global_batch + slot,
+  epoch = p // M, example = subset[index_shuffle(p % M, seed, epoch)],
 
-  segmentation  int32 [B, H, W, 1]    the ignore label on void and padding.
-  depth         float32 [B, H, W, 1]  metres; 0 = invalid or padding.
-  boxes or keypoints: the first N = `max_objects` objects, padded, as
-    boxes          float32 [B, N, 4]  (ymin, xmin, ymax, xmax) normalised by
-                                      the batch's image size (features.py).
-    labels         int32 [B, N]
-    is_crowd       bool [B, N]
-    objects_valid  bool [B, N]        False for padding and objects that the
-                                      crop removed.
-    areas          float32 [B, N]     pixels in the original image (instance
-                                      mask, else box), for COCO's size
-                                      buckets; not changed by augmentation.
-  keypoints     float32 [B, N, K, 3]  (y, x, visibility) normalised like the
-                                      boxes; all 0 where visibility is 0.
+where `subset` holds the M training examples (all, or a fixed-seed subset:
+`subset_indices`) and `index_shuffle` is Grain's global, index-based
+permutation. Process k reads the slots [k * B/P, (k + 1) * B/P) of every
+global batch of B, and the augmentation draws from (seed, p). So a batch is
+the same on every machine and process count, and an iterator is resumed
+exactly from its state (`Batches.state`, saved in every checkpoint).
 
-Evaluation batches also hold `_valid` bool [B] (False on padding examples)
-and `image_hw` int32 [B, 2], each example's original height and width.
+Each example is read into the fields a task asks for (fields.py), augmented
+by `augment.random_augment` (training) or resized by `augment.resize`
+(evaluation) and batched. A batch of B examples holds `image` uint8
+[B, H, W, 3] and, per field: segmentation int32 [B, H, W, 1] (the ignore
+label on void and padding), depth float32 [B, H, W, 1] (metres, 0 =
+invalid), and with boxes or keypoints the first N = `max_objects` objects,
+padded: boxes float32 [B, N, 4] (ymin, xmin, ymax, xmax) normalised by the
+batch's image size, labels int32 [B, N], is_crowd and objects_valid bool
+[B, N] (False for padding and for objects the crop removed), areas float32
+[B, N] (pixels in the original image), keypoints float32 [B, N, K, 3]
+(y, x, visibility; all 0 where visibility is 0). Evaluation batches also hold
+`_valid` bool [B] (False on padding examples) and `image_hw` int32 [B, 2],
+each example's original height and width.
 """
 
 import collections
 import fcntl
-import functools
 import hashlib
 import inspect
 import math
-import operator
 import os
+import shutil
 
+import grain
 import jax
 import numpy as np
-import tensorflow as tf
 import tensorflow_datasets as tfds
 
 from transfer.data import augment
 from transfer.data import catalog
+from transfer.data import fields as fields_lib
 from transfer.errors import UserError
 
-# tf.data runs on the host; keep TensorFlow off any accelerator JAX uses.
-tf.config.set_visible_devices([], 'GPU')
-
-_OBJECT_KEYS = frozenset({'boxes', 'keypoints'})
-# Used by the augmentation only, not batched.
-_AUGMENT_ONLY = ('instances', 'has_instances')
+ARRAY_RECORD = 'array_record'
+_SHUFFLE_ROUNDS = 4
 
 
 def num_examples_in(builder, split: str) -> int | None:
@@ -63,11 +60,18 @@ def num_examples_in(builder, split: str) -> int | None:
     return None
 
 
+def _has_array_record(builder) -> bool:
+  formats = [builder.info.file_format, *builder.info.alternative_file_formats]
+  return any(str(getattr(f, 'value', f)) == ARRAY_RECORD for f in formats)
+
+
 def load_builder(info: catalog.DatasetInfo, data_dir: str | None,
                  splits: tuple[str, ...], where: str):
-  """The dataset's TFDS builder, generated if it is synthetic, else checked."""
+  """The dataset's TFDS builder, prepared in the array_record format: built
+  here if it is generated (synthetic), else checked."""
   builder = catalog.builder(info, data_dir)
-  if info.generated and any(num_examples_in(builder, s) is None for s in splits):
+  missing = lambda b: any(num_examples_in(b, s) is None for s in splits)
+  if info.generated and (missing(builder) or not _has_array_record(builder)):
     # One process generates while any others (runners sharing the data dir)
     # wait, then read what it wrote.
     folder = os.path.dirname(builder.data_dir)
@@ -75,18 +79,34 @@ def load_builder(info: catalog.DatasetInfo, data_dir: str | None,
     with open(os.path.join(folder, '.prepare.lock'), 'a') as lock:
       fcntl.flock(lock, fcntl.LOCK_EX)
       builder = catalog.builder(info, data_dir)
-      if any(num_examples_in(builder, s) is None for s in splits):
+      if not missing(builder) and not _has_array_record(builder):
+        # Rendered by an older version in another file format: render again.
+        shutil.rmtree(builder.data_dir)
+        builder = catalog.builder(info, data_dir)
+      if missing(builder):
         builder.download_and_prepare()
-  missing = [s for s in splits if num_examples_in(builder, s) is None]
-  if missing:
+  absent = [s for s in splits if num_examples_in(builder, s) is None]
+  if absent:
     instructions = inspect.cleandoc(getattr(builder, 'MANUAL_DOWNLOAD_INSTRUCTIONS', '') or '')
     raise UserError(
-        f'Dataset {info.name!r} is not prepared (split(s) {missing} not found '
+        f'Dataset {info.name!r} is not prepared (split(s) {absent} not found '
         f'under {builder.data_dir}).',
         where=where,
         fix=f'download it by hand and build it (with `--data_dir` matching config.data_dir '
         f'if set); the builder\'s manual download steps:\n'
         f'{instructions.strip()}')
+  if not _has_array_record(builder):
+    raise UserError(
+        f'Dataset {info.name!r} under {builder.data_dir} is prepared in the '
+        f'{builder.info.file_format.value} format; the pipeline reads array_record.',
+        where=where, fix=f'build it again (delete {builder.data_dir} and rerun: this '
+        'project\'s builders write array_record).')
+  empty = [s for s in splits if not num_examples_in(builder, s)]
+  if empty:
+    raise UserError(f'Dataset {info.name!r} has no examples in split(s) {empty} '
+                    f'(under {builder.data_dir}).', where=where,
+                    fix='check the manual download (a split\'s files are missing) and '
+                    'build the dataset again.')
   return builder
 
 
@@ -105,89 +125,12 @@ def subset_indices(total: int, n: int | None, seed: int) -> np.ndarray:
   return np.sort(np.argsort(ranks, kind='stable')[:n])
 
 
-def read_train_split(builder, split: str, num_examples: int | None, subset_seed: int,
-                     seed: int, where: str = 'config') -> tf.data.Dataset:
-  """This process's share of `split`, or of its fixed-seed subset of
-  `num_examples` examples (see `subset_indices`); a subset reads only the
-  chosen records (one TFDS read instruction per example)."""
-  total = num_examples and num_examples_in(builder, split)
-  if not num_examples or not total or num_examples >= total:
-    share = tfds.even_splits(split, n=jax.process_count())[jax.process_index()]
-    return builder.as_dataset(split=share, shuffle_files=True,
-                              read_config=tfds.ReadConfig(shuffle_seed=seed))
-  chosen = subset_indices(total, num_examples, subset_seed)
-  mine = chosen[jax.process_index()::jax.process_count()]
-  if not mine.size:
-    raise UserError(f'train_examples={num_examples} leaves process {jax.process_index()} '
-                    f'of {jax.process_count()} without examples.', where=where,
-                    fix='use at least one training example per process.')
-  instructions = [tfds.core.ReadInstruction(split, from_=int(i), to=int(i) + 1, unit='abs')
-                  for i in mine]
-  return builder.as_dataset(split=functools.reduce(operator.add, instructions),
-                            shuffle_files=False)
-
-
-def _pad(x, n: int):
-  """The first `n` rows of `x`, zero-padded to exactly `n`."""
-  x = x[:n]
-  x = tf.pad(x, [[0, n - tf.shape(x)[0]]] + [[0, 0]] * (x.shape.rank - 1))
-  return tf.ensure_shape(x, [n, *x.shape[1:]])
-
-
-def _objects(example, n: int, with_keypoints: bool) -> dict:
-  """The first `n` objects, padded, with their areas and the instance map."""
-  objects = example['objects']
-  # Builders check the format as they write (features.invalid): boxes are
-  # ordered and in [0, 1], keypoints 0 where not labelled.
-  boxes = objects['bbox']
-  hw = tf.cast(tf.shape(example['image'])[:2], tf.float32)
-  box_areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]) * (
-      hw[0] * hw[1])
-  instances = tf.cast(example['instances'], tf.int32)
-  out = {
-      'boxes': _pad(boxes, n),
-      'labels': _pad(tf.cast(objects['label'], tf.int32), n),
-      'is_crowd': _pad(objects['is_crowd'], n),
-      'objects_valid': tf.range(n) < tf.shape(boxes)[0],
-      'areas': tf.where(example['has_instances'],
-                        augment.instance_areas(instances, n),
-                        _pad(box_areas, n)),
-      'instances': instances,
-      'has_instances': example['has_instances'],
-  }
-  if with_keypoints:
-    out['keypoints'] = _pad(objects['keypoints'], n)
-  return out
-
-
-def prepare(example, keys, max_objects: int) -> dict:
-  """A decoded example -> the dict `augment` works on: the image, the dense
-  maps in `keys` and, with boxes or keypoints, the first `max_objects`
-  objects (padded), their areas and the instance map."""
-  out = {'image': example['image']}
-  if 'segmentation' in keys:
-    out['segmentation'] = tf.cast(example['segmentation'], tf.int32)
-  if 'depth' in keys:
-    out['depth'] = example['depth']
-  if _OBJECT_KEYS & set(keys):
-    out.update(_objects(example, max_objects, 'keypoints' in keys))
-  return out
-
-
-def _finalise(example):
-  out = {k: v for k, v in example.items() if k not in _AUGMENT_ONLY}
-  out['image'] = tf.cast(tf.clip_by_value(tf.round(example['image']), 0, 255),
-                         tf.uint8)
-  return out
-
-
-def _check_flip_map(ds, flip_map):
-  """`flip_map` must permute the K keypoints of `ds` (if it has keypoints)."""
-  if 'keypoints' in ds.element_spec:
-    k = ds.element_spec['keypoints'].shape[1]
-    if sorted(flip_map) != list(range(k)):
-      raise ValueError(f'keypoint_flip_map {tuple(flip_map)} is not a '
-                       f'permutation of the {k} keypoints.')
+def input_size(input_config, dataset: catalog.DatasetInfo) -> tuple[int, int]:
+  """The training crop: `input.size`, else the dataset's crop size rounded
+  up to a multiple of 32 (so every backbone's strides divide it)."""
+  if input_config.size:
+    return tuple(input_config.size)
+  return tuple(-(-side // 32) * 32 for side in dataset.crop_size)
 
 
 def _local_batch_size(global_batch: int, where: str) -> int:
@@ -198,77 +141,185 @@ def _local_batch_size(global_batch: int, where: str) -> int:
   return global_batch // jax.process_count()
 
 
-def train_dataset(builder, split: str, num_examples: int | None, keys, *,
-                  size, batch_size: int, scale_range, ignore_label: int,
-                  seed: int, where: str, subset_seed: int = 0, max_objects: int = 32,
-                  keypoint_flip_map=(), color_jitter: float = 0.0,
-                  crop_keeps_object: bool = True) -> tf.data.Dataset:
-  """Endless, shuffled, augmented batches of this process's share of `split`.
+class Reader:
+  """Random access to the examples of one split, read into `names` (fields)."""
 
-  `num_examples`: train on a fixed subset of that many examples of `split`
-  (chosen by `subset_seed`, see `subset_indices`; None = all), the paper's
-  small target sets. `where`: the stage's place in the config, for errors.
-  See `augment.random_augment` for `scale_range`,
-  `keypoint_flip_map`, `color_jitter` (strength in [0, 1], 0 = off) and
-  `crop_keeps_object`.
-  """
-  local_batch = _local_batch_size(batch_size, f'{where}.input.batch_size')
-  ds = read_train_split(builder, split, num_examples, subset_seed, seed,
-                        f'{where}.train_examples')
-  ds = ds.map(functools.partial(prepare, keys=keys, max_objects=max_objects),
-              num_parallel_calls=tf.data.AUTOTUNE)
-  _check_flip_map(ds, keypoint_flip_map)
-  if num_examples:
-    ds = ds.cache()
-  ds = ds.repeat().shuffle(1024, seed=seed).enumerate()
-  process_seed = seed * 1000 + jax.process_index()
+  def __init__(self, builder, split: str, names, max_objects: int):
+    self.names = fields_lib.closure(names)
+    self.max_objects = max_objects
+    features = builder.info.features
+    # uint16 PNGs decode here (TFDS needs OpenCV for them); maps no field
+    # reads are not decoded at all.
+    skip = {name for name in ('segmentation', 'depth', 'instances') if name in features
+            and (name not in self.names or features[name].dtype == np.uint16)}
+    self.source = builder.as_data_source(
+        split, decoders={name: tfds.decode.SkipDecoding() for name in skip})
 
-  def augment_example(index, example):
+  def __len__(self):
+    return len(self.source)
+
+  def __getitem__(self, index: int) -> dict:
+    return read_fields(self.source[int(index)], self.names, self.max_objects)
+
+
+def read_fields(stored: dict, names, max_objects: int) -> dict:
+  """A stored example (features.py) read into the fields `names` (fields.py)."""
+  return {name: fields_lib.FIELDS[name].read_from(stored, max_objects) for name in names}
+
+
+def _finalise(example) -> dict:
+  """The batched fields, in their batch dtypes."""
+  out = {}
+  for name, value in example.items():
+    spec = fields_lib.FIELDS.get(name)
+    if spec is None or spec.batched:
+      if name == 'image':
+        value = np.clip(np.round(value), 0, 255)
+      out[name] = np.asarray(value, spec.dtype if spec else None)
+  return out
+
+
+def _check_flip_map(dataset, names):
+  if 'keypoints' in names and sorted(dataset.keypoint_flip_map) != list(
+      range(dataset.num_keypoints)):
+    raise ValueError(f'keypoint_flip_map {tuple(dataset.keypoint_flip_map)} of '
+                     f'{dataset.name} is not a permutation of its '
+                     f'{dataset.num_keypoints} keypoints.')
+
+
+class _TrainExample:
+  """Local element q -> the augmented example at its global position."""
+
+  def __init__(self, reader, dataset, config, subset, local_batch):
+    self.reader, self.dataset, self.subset = reader, dataset, subset
+    self.input, self.seed = config.input, config.seed
+    self.size = input_size(config.input, dataset)
+    self.local_batch = local_batch
+    self.global_batch = config.input.batch_size
+
+  def position(self, q: int) -> int:
+    batch, slot = divmod(q, self.local_batch)
+    return batch * self.global_batch + jax.process_index() * self.local_batch + slot
+
+  def index(self, p: int) -> int:
+    epoch, i = divmod(p, len(self.subset))
+    shuffled = grain.experimental.index_shuffle(
+        i, max_index=len(self.subset) - 1, seed=(self.seed * 1_000_003 + epoch) % 2**32,
+        rounds=_SHUFFLE_ROUNDS)
+    return int(self.subset[shuffled])
+
+  def __call__(self, q: int) -> dict:
+    p = self.position(q)
+    rng = np.random.default_rng([self.seed, p])
     return _finalise(augment.random_augment(
-        example, size=size, scale_range=scale_range,
-        ignore_label=ignore_label,
-        seed=tf.stack([tf.cast(process_seed, tf.int64), index]),
-        keypoint_flip_map=keypoint_flip_map, color_jitter=color_jitter,
-        crop_keeps_object=crop_keeps_object))
-
-  ds = ds.map(augment_example, num_parallel_calls=tf.data.AUTOTUNE)
-  return ds.batch(local_batch, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+        self.reader[self.index(p)], size=self.size, scale_range=tuple(self.input.scale_range),
+        dataset=self.dataset, rng=rng, color_jitter=self.input.color_jitter,
+        crop_keeps_object=self.input.crop_keeps_object))
 
 
-def eval_dataset(builder, split: str, keys, *, size, batch_size: int,
-                 ignore_label: int, where: str,
-                 max_objects: int = 32) -> tf.data.Dataset:
-  """One pass over `split`, padded so every process runs the same batch count.
+class Batches:
+  """This process's batches of a Grain dataset, and where the iterator is.
 
-  Padding examples carry `_valid = False`; evaluators give them no weight.
+  `state` is what a checkpoint stores: the index of the next batch and what
+  fixes the order (seed, global batch, examples); `state` values restore
+  with `train_batches(..., state=...)` on any number of processes.
   """
-  local_batch = _local_batch_size(batch_size, where)
-  shares = tfds.even_splits(split, n=jax.process_count())
-  per_process = max(num_examples_in(builder, s) for s in shares)
-  num_batches = max(math.ceil(per_process / local_batch), 1)
-  ds = builder.as_dataset(split=shares[jax.process_index()], shuffle_files=False)
 
-  def preprocess(example):
-    prepared = prepare(example, keys, max_objects)
-    prepared.pop('instances', None)  # Areas are known; boxes need no change.
-    return dict(_finalise(augment.resize(prepared, size, ignore_label)),
-                _valid=True, image_hw=tf.shape(example['image'])[:2])
+  def __init__(self, dataset, state: dict, batches: int | None):
+    self._iterator = iter(dataset)
+    self.state = dict(state)
+    self.num_batches = batches
 
-  ds = ds.map(preprocess, num_parallel_calls=tf.data.AUTOTUNE)
-  padding = ds.take(1).map(
-      lambda ex: tf.nest.map_structure(tf.zeros_like, ex)).repeat()
-  ds = ds.concatenate(padding).take(num_batches * local_batch)
-  return ds.batch(local_batch).prefetch(tf.data.AUTOTUNE)
+  def __iter__(self):
+    return self
+
+  def __next__(self):
+    batch = next(self._iterator)
+    self.state['next_batch'] += 1
+    return batch
+
+  def close(self):
+    close = getattr(self._iterator, 'close', None)
+    if close:
+      close()
+
+
+def _read_options(input_config) -> grain.ReadOptions:
+  return grain.ReadOptions(num_threads=input_config.threads,
+                           prefetch_buffer_size=input_config.prefetch)
+
+
+def train_batches(builder, dataset: catalog.DatasetInfo, names, config, *,
+                  state: dict | None = None, where: str = 'config') -> Batches:
+  """Augmented batches of `dataset`'s train split for `config.steps` steps.
+
+  `config` is a stage config: `input` (size, batch_size, scale_range,
+  max_objects, color_jitter, crop_keeps_object, threads, prefetch), `seed`
+  (data order and augmentation), `train_examples` and `train_subset_seed`
+  (train on a fixed subset of that many examples, the paper's small target
+  sets; None = all). `state` (a `Batches.state`) resumes where it left off.
+  """
+  local_batch = _local_batch_size(config.input.batch_size, f'{where}.input.batch_size')
+  _check_flip_map(dataset, names)
+  reader = Reader(builder, dataset.train_split, names, config.input.max_objects)
+  subset = subset_indices(len(reader), config.train_examples, config.train_subset_seed)
+  fresh = {'next_batch': 0, 'seed': config.seed, 'global_batch': config.input.batch_size,
+           'examples': int(len(subset)), 'dataset': dataset.name}
+  if state is not None:
+    expected = {k: v for k, v in fresh.items() if k != 'next_batch'}
+    found = {k: state.get(k) for k in expected}
+    if found != expected:
+      raise UserError(
+          f'The checkpoint\'s input state {found} is not this config\'s {expected}.',
+          where=f'{where} / --workdir',
+          fix='use a new --workdir for a changed config (the old checkpoints are kept).')
+  start = (state or fresh)['next_batch']
+  example = _TrainExample(reader, dataset, config, subset, local_batch)
+  ds = grain.MapDataset.range(start * local_batch, config.steps * local_batch).map(example)
+  ds = ds.to_iter_dataset(_read_options(config.input)).batch(local_batch, drop_remainder=True)
+  return Batches(ds, dict(fresh, next_batch=start), config.steps)
+
+
+class _EvalExample:
+  def __init__(self, reader, dataset, size):
+    self.reader, self.dataset, self.size = reader, dataset, size
+
+  def __call__(self, index: int) -> dict:
+    example = self.reader[max(index, 0)]
+    hw = np.array(example['image'].shape[:2], np.int32)
+    out = dict(_finalise(augment.resize(example, self.size, self.dataset)),
+               _valid=np.bool_(True), image_hw=hw)
+    if index < 0:  # Padding: zeros, no weight.
+      out = {k: np.zeros_like(v) for k, v in out.items()}
+    return out
+
+
+def eval_batches(builder, dataset: catalog.DatasetInfo, names, input_config,
+                 where: str) -> Batches:
+  """One pass over the eval split, padded so every process runs the same
+  batch count (padding examples carry `_valid = False`)."""
+  local_batch = _local_batch_size(input_config.eval_batch_size, where)
+  reader = Reader(builder, dataset.eval_split, names, input_config.max_objects)
+  shares = np.array_split(np.arange(len(reader)), jax.process_count())
+  num_batches = max(math.ceil(max(len(s) for s in shares) / local_batch), 1)
+  mine = shares[jax.process_index()]
+  indices = np.concatenate([mine, np.full(num_batches * local_batch - len(mine), -1)])
+  size = tuple(input_config.eval_size or input_size(input_config, dataset))
+  ds = grain.MapDataset.source(indices.tolist()).map(_EvalExample(reader, dataset, size))
+  ds = ds.to_iter_dataset(_read_options(input_config)).batch(local_batch)
+  return Batches(ds, {'next_batch': 0}, num_batches)
 
 
 class GlobalBatches:
-  """Iterates global arrays from a tf.data dataset, `lookahead` batches ahead."""
+  """Iterates global arrays from `Batches`, `lookahead` batches ahead;
+  `state` is that of the last batch returned."""
 
-  def __init__(self, ds: tf.data.Dataset, sharding, lookahead: int = 2):
-    self._numpy = iter(tfds.as_numpy(ds))
+  def __init__(self, batches: Batches, sharding, lookahead: int = 2):
+    self._batches = batches
     self._sharding = sharding
     self._queue = collections.deque()
     self._lookahead = lookahead
+    self.state = dict(batches.state)
 
   def _to_global(self, batch):
     return jax.tree.map(
@@ -280,14 +331,16 @@ class GlobalBatches:
 
   def close(self):
     self._queue.clear()
-    self._numpy.close()
+    self._batches.close()
 
   def __next__(self):
     while len(self._queue) < self._lookahead:
       try:
-        self._queue.append(self._to_global(next(self._numpy)))
+        batch = next(self._batches)
       except StopIteration:
         break
+      self._queue.append((self._to_global(batch), dict(self._batches.state)))
     if not self._queue:
       raise StopIteration
-    return self._queue.popleft()
+    batch, self.state = self._queue.popleft()
+    return batch

@@ -56,8 +56,9 @@ class Task(abc.ABC):
     self.dataset = dataset
 
   @property
-  def batch_keys(self) -> tuple[str, ...]:
-    """Annotations (besides 'image') the input pipeline must provide."""
+  def fields(self) -> tuple[str, ...]:
+    """Fields (transfer/data/fields.py) the task learns from; the pipeline
+    adds the image and whatever these require."""
     return (self.annotation,)
 
   @abc.abstractmethod

@@ -97,7 +97,8 @@ def convert(arch: str, src: str, out: str) -> dict:
                                         if len(not_found) > 20 else ''),
         where='--src', fix=f'pass a checkpoint of {upstream}, or pick the matching --arch.')
   mngr = checkpoints.manager(os.path.join(out, 'checkpoints'))
-  checkpoints.save(mngr, 0, {k: {'backbone': v} for k, v in variables.items()}, force=True)
+  checkpoints.save(mngr, 0, {k: {'backbone': v} for k, v in variables.items()},
+                   {'converted_from': os.path.abspath(src)}, force=True)
   mngr.wait_until_finished()
   mngr.close()
   with open(src, 'rb') as f:
