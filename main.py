@@ -2,7 +2,8 @@
 
 Override any config value with `--config.targets.foggy_depth.steps=500`; pick
 a variant with `--config=configs/demo.py:smoke`. Running the same command
-again skips finished stages and resumes interrupted ones.
+again skips finished stages and resumes interrupted ones. SIGTERM or SIGINT
+saves the running stage and exits with status 75 ("preempted at step N").
 
   --cluster=slurm|local|debug   run the stages through submitit instead
   --print_commands              print one command per unfinished stage
@@ -11,13 +12,13 @@ again skips finished stages and resumes interrupted ones.
 
 import logging as std_logging
 import os
+import re
 import sys
 
 from absl import app, flags, logging
 from ml_collections import config_flags
 
-from transfer import results, runner
-from transfer.errors import UserError
+from transfer.errors import PREEMPTED_EXIT_CODE, Preempted, UserError
 
 _CONFIG = config_flags.DEFINE_config_file('config', None, 'Experiment config file.',
                                           lock_config=True)
@@ -50,25 +51,80 @@ class _QuietLibraries(std_logging.Filter):
     return record.levelno >= logging.WARNING or '/orbax/' not in record.pathname
 
 
+def _fail(error: UserError):
+  print(f'error: {error}', file=sys.stderr)
+  sys.exit(1)
+
+
 def _parse_flags(argv):
-  """absl flag parsing, with bad --config values reported as one clear error."""
+  """absl flag parsing, with a bad flag, config file or --config override
+  reported as one clear error."""
   try:
     return flags.FLAGS(argv)
   except Exception as e:  # config_flags raises several types for bad overrides.
-    message = str(e).strip()
-    if 'Traceback' in message:  # A config file's own error: keep its last line.
-      message = message.splitlines()[-1]
-    message = message.replace("\\'", "'").replace('\\n', ' ')
-    if message[:1] in '\'"' and message[-1:] == message[:1]:
-      message = message[1:-1]
-    if isinstance(e, (AttributeError, KeyError)):
-      message = f'unknown config key {message}'
-    config_args = [a for a in argv[1:] if a.startswith('--config')]
-    print(f'error: bad command-line flags: {message}\n'
-          f'  where: {" ".join(config_args) or " ".join(argv[1:])}\n'
-          '  how to fix: use the key names and value types of the config file named '
-          'by --config; `python main.py --help` lists the flags.', file=sys.stderr)
-    sys.exit(1)
+    _fail(_flag_error(e, argv))
+
+
+def _flag_error(e: Exception, argv) -> UserError:
+  message = str(e).strip()
+  config_file = next((a for a in argv[1:] if a.startswith('--config=')), '--config')
+  if 'Traceback' in message or isinstance(e, (SyntaxError, ImportError)):
+    return UserError(  # The config file's own error: keep its last line.
+        f'The config file failed: {message.splitlines()[-1]}', where=config_file,
+        fix='fix the config file, or pass a variant it takes after the colon '
+        '(its docstring lists them).')
+  missing = re.search(r'Flag --(\w+) must have a value other than None', message)
+  if missing:
+    return UserError(
+        f'--{missing[1]} is missing.', where='the command line',
+        fix='pass --config=FILE[:VARIANT] (e.g. configs/demo.py:smoke) and --workdir=DIR '
+        '(the study root: stages, results.csv, caches).')
+  flag = re.match(r"(?:flag --|Unknown command line flag ')([\w.]+)", message)
+  if flag and flag[1] != 'config' and not flag[1].startswith('config.'):
+    return UserError(f'Bad command-line flag: {message}', where=f'--{flag[1]}',
+                     fix='`python main.py --help` lists the flags and their values.')
+  message = message.replace("\\'", "'").replace('\\n', ' ')
+  if message[:1] in '\'"' and message[-1:] == message[:1]:
+    message = message[1:-1]
+  if isinstance(e, (AttributeError, KeyError)):
+    message = f'unknown config key {message}'
+  config_args = [a for a in argv[1:] if a.startswith('--config')]
+  return UserError(f'bad command-line flags: {message}',
+                   where=' '.join(config_args) or ' '.join(argv[1:]),
+                   fix='use the key names and value types of the config file named by '
+                   '--config; `python main.py --help` lists the flags.')
+
+
+def _config():
+  """The --config value. For a file it could not open, config_flags gives a
+  stand-in that raises on first use: here, as one clear error."""
+  config = _CONFIG.value
+  try:
+    config.keys()
+  except OSError as e:
+    reason = str(e).strip().splitlines()[-1].split('failure to load: ')[-1].strip()
+    raise UserError(f'Cannot open the config file: {reason}',
+                    where=f'--config={flags.FLAGS["config"].config_filename}',
+                    fix='name a config file (a path, relative to the current directory, e.g. '
+                    'configs/demo.py), with an optional variant after a colon.') from None
+  return config
+
+
+def _check_workdir(root: str) -> None:
+  """`root` is a directory this process can write to, or can be created as
+  one; checked before anything runs, and nothing is created here."""
+  existing = root
+  while not os.path.exists(existing):
+    existing = os.path.dirname(existing)
+  if not os.path.isdir(existing):
+    problem = f'{existing} is a file, not a directory'
+  elif not os.access(existing, os.W_OK | os.X_OK):
+    problem = f'{existing} is not writable'
+  else:
+    return
+  raise UserError(f'Cannot use {root} as the study root: {problem}.', where=f'--workdir={root}',
+                  fix='pass a directory you can write to (it is created if missing); it '
+                  'holds the stages, results.csv and caches.')
 
 
 def _executor(root):
@@ -83,6 +139,7 @@ def _executor(root):
 
 
 def _report(config, plans, root):
+  from transfer import results, runner  # pylint: disable=g-import-not-at-top
   table = runner.collect(plans, root)
   if len(table) == 1:
     return results.format_table(table[0], config.baseline.kind)
@@ -93,6 +150,9 @@ def _report(config, plans, root):
 
 
 def _run(config, root):
+  _check_workdir(root)
+  # Imported here: a bad command line is reported before JAX and TensorFlow load.
+  from transfer import runner  # pylint: disable=g-import-not-at-top
   if config.compilation_cache:
     runner.enable_compilation_cache(root)
   # Names first, then data: a typo never waits for data generation.
@@ -136,10 +196,12 @@ def main(argv):
     jax.distributed.initialize()
   root = os.path.abspath(_WORKDIR.value)
   try:
-    text = _run(_CONFIG.value, root)
+    text = _run(_config(), root)
   except UserError as e:
-    print(f'error: {e}', file=sys.stderr)
-    sys.exit(1)
+    _fail(e)
+  except Preempted as e:
+    print(f'{e}', file=sys.stderr)
+    sys.exit(PREEMPTED_EXIT_CODE)
   if text and jax.process_index() == 0:
     print(text)
 

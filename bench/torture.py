@@ -7,7 +7,8 @@ Everything after `--` is main.py's command line (without --workdir). The
 study runs once uninterrupted in ROOT/reference, then in ROOT/tortured where
 it is killed `--kills` times: each kill waits until a stage of the next kind
 (source, baseline, transfer, in turn) is running, sleeps a random time within
-that kind's wall time in the reference run, and sends SIGKILL to the whole
+that kind's wall time in the reference run (or until that stage ends,
+whichever comes first), and sends SIGKILL to the whole
 process group (SIGTERM for every `--term_every`-th kill: a preemption, exit
 status 75), then the same command runs again. At the end every stage's
 final state (all arrays of its last checkpoint), its metrics and results.csv
@@ -57,15 +58,28 @@ def _run(args, root, log, timeout):
     sys.exit(f'{root}: main.py exited with {process.returncode}; see {log}')
 
 
+def _running(root, kind):
+  return [n for n, m in _manifests(root).items() if m['role'] == kind and m['state'] == 'running']
+
+
 def _wait_for(process, root, kind, deadline):
-  """Until a stage of `kind` runs (True), or the process ends (False)."""
+  """The name of a running stage of `kind`, or None once the process ended."""
   while time.time() < deadline:
     if process.poll() is not None:
-      return False
-    if any(m['role'] == kind and m['state'] == 'running' for m in _manifests(root).values()):
-      return True
+      return None
+    if running := _running(root, kind):
+      return running[0]
     time.sleep(0.02)
   raise TimeoutError(f'no {kind} stage started in {root}')
+
+
+def _sleep_within(process, root, stage, seconds):
+  """Sleeps `seconds`, or until `stage` stops running (or the process ends)."""
+  deadline = time.time() + seconds
+  while time.time() < deadline and process.poll() is None:
+    if _manifests(root).get(stage, {}).get('state') != 'running':
+      return
+    time.sleep(0.02)
 
 
 def _final_arrays(stage_dir):
@@ -119,16 +133,17 @@ def torture(args, root, kills: int, seed: int, term_every: int, timeout: float) 
   while True:
     process = _start(args, tortured, log)
     kind = KINDS[kill % len(KINDS)]
-    if kill < kills and _wait_for(process, tortured, kind, time.time() + timeout):
+    stage = kill < kills and _wait_for(process, tortured, kind, time.time() + timeout)
+    if stage:
       delay = rng.uniform(0, wall[kind])
-      time.sleep(delay)
+      _sleep_within(process, tortured, stage, delay)
       sig = signal.SIGTERM if term_every and (kill + 1) % term_every == 0 else signal.SIGKILL
       os.killpg(process.pid, sig)
       status = process.wait()
       kill += 1
       running = [n for n, m in _manifests(tortured).items() if m['state'] != 'finished']
-      print(f'kill {kill}: {sig.name} {delay:.1f} s into a {kind} stage, exit {status}; '
-            f'unfinished: {running or "none"}')
+      print(f'kill {kill}: {sig.name} at most {delay:.1f} s into a {kind} stage, exit '
+            f'{status}; unfinished: {running or "none"}')
     elif process.wait(timeout=timeout) == 0:
       break
     else:

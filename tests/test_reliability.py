@@ -42,22 +42,23 @@ def _steps(workdir):
   return sorted(int(p) for p in os.listdir(workdir / 'checkpoints') if p.isdigit())
 
 
+@pytest.mark.parametrize('at', [1, 4])  # Mid-stage, and in the last step.
 def test_sigterm_saves_the_step_and_the_rerun_ends_bitwise_equal(
-    uninterrupted, tmp_path, synthetic_data_dir):
+    uninterrupted, tmp_path, synthetic_data_dir, at):
   save = checkpoints.save
 
-  def save_then_signal(mngr, step, *args, **kwargs):
-    if step == 1:  # Arrives while step 1 is saved; step 2 is the last one trained.
+  def signal_then_save(mngr, step, *args, **kwargs):
+    if step == at:
       os.kill(os.getpid(), signal.SIGTERM)
     return save(mngr, step, *args, **kwargs)
 
-  with mock.patch.object(checkpoints, 'save', save_then_signal), \
-       pytest.raises(errors.Preempted, match='preempted at step 2 \\(SIGTERM\\)'):
+  with mock.patch.object(checkpoints, 'save', signal_then_save), \
+       pytest.raises(errors.Preempted, match=f'preempted at step {at} \\(SIGTERM\\)'):
     _train(_stage(), tmp_path, synthetic_data_dir)
   assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # Handlers restored.
-  assert _steps(tmp_path)[-1] == 2
+  assert _steps(tmp_path)[-1] == at
   resumed = _train(_stage(), tmp_path, synthetic_data_dir)
-  assert resumed['timing']['steps_trained'] == 2
+  assert resumed['timing']['steps_trained'] == 4 - at
   _assert_same_state(resumed['state'], uninterrupted['state'])
   assert resumed['metrics'] == uninterrupted['metrics']
 

@@ -1,5 +1,6 @@
-"""The study runner with real processes: kill -9 and rerun, two runners on one
-root, submitit's local executor, and printed per-stage commands.
+"""The study runner with real processes: killed at random moments and rerun,
+two runners on one root, submitit's local executor, and printed per-stage
+commands.
 
 The study is the demo's smoke variant over two seeds: one source, two
 baselines and two transfers.
@@ -9,13 +10,15 @@ import csv
 import glob
 import json
 import os
-import time
+import subprocess
+import sys
 
 import pytest
 
-from conftest import main
+from conftest import REPO, main
 
 SEEDS = '--config.seeds=(0, 1)'
+TINY = 'train=24&validation=8'
 
 
 def _args(root, data_dir, *more):
@@ -50,34 +53,25 @@ def _assert_study_done(root, attempts=None):
   return manifests, rows
 
 
-def test_a_killed_study_resumes_without_retraining_finished_stages(
-    tmp_path, synthetic_data_dir, xla_cache):
-  root = str(tmp_path / 'root')
-  log = str(tmp_path / 'killed')
-  process = main(*_args(root, synthetic_data_dir), cache=xla_cache, log=log)
-  deadline = time.time() + 600
-  while True:  # Kill it while one stage trains and at least one is finished.
-    states = [m['state'] for m in _manifests(root).values()]
-    if 'finished' in states and 'running' in states:
-      break
-    assert process.poll() is None, _read(f'{log}.err')[-3000:]
-    assert time.time() < deadline
-    time.sleep(0.05)
-  process.kill()
-  process.wait()
-  before = _manifests(root)
-  finished = {k: m for k, m in before.items() if m['state'] == 'finished'}
-  (killed,) = [k for k, m in before.items() if m['state'] == 'running']
-
-  rerun = main(*_args(root, synthetic_data_dir), cache=xla_cache)
-  assert rerun.returncode == 0, rerun.stderr[-5000:]
-  assert 'taking it over' in rerun.stderr
-  manifests, _ = _assert_study_done(root)
-  for key, manifest in finished.items():
-    assert manifests[key] == manifest  # Not trained again, not even rewritten.
-  assert manifests[killed]['attempts'] == 2
-  assert all(m['attempts'] == 1 for k, m in manifests.items() if k != killed)
-  assert 'mean relative gain [95% interval]' in rerun.stdout
+def test_a_study_killed_at_random_moments_ends_bitwise_equal(tmp_path, xla_cache):
+  """bench/torture.py, short: a SIGKILL in the source and in the baseline, a
+  SIGTERM in the transfer, each stage 4 steps with a checkpoint every 2."""
+  stages = [f'--config.{s}.{key}={value}' for s in ('sources.sunny_seg', 'targets.foggy_depth')
+            for key, value in (('steps', 4), ('checkpoint_every', 2))]
+  stages += [f'--config.sources.sunny_seg.dataset=synthetic_sunny?{TINY}',
+             f'--config.targets.foggy_depth.dataset=synthetic_foggy?{TINY}']
+  run = subprocess.run(
+      [sys.executable, 'bench/torture.py', '--kills=3', '--term_every=3', '--seed=1',
+       f'--root={tmp_path}', '--', '--config=configs/demo.py:smoke',
+       f'--config.data_dir={tmp_path / "tfds"}', *stages],
+      cwd=REPO, env=dict(os.environ, JAX_COMPILATION_CACHE_DIR=xla_cache),
+      capture_output=True, text=True, timeout=1200, check=False)
+  assert run.returncode == 0, run.stdout + _read(str(tmp_path / 'log.txt'))[-5000:]
+  kills = [line for line in run.stdout.splitlines() if line.startswith('kill ')]
+  assert [k.split()[2] for k in kills] == ['SIGKILL', 'SIGKILL', 'SIGTERM'], run.stdout
+  assert 'exit 75' in kills[2] or 'exit -15' in kills[2], run.stdout
+  assert 'bitwise equal to the uninterrupted run' in run.stdout
+  assert 'taking it over' in _read(str(tmp_path / 'log.txt'))
 
 
 def test_two_runners_on_one_root_train_every_stage_once(tmp_path, synthetic_data_dir,

@@ -231,18 +231,21 @@ def restore_subset(directory: str, state: dict, load: tuple[str, ...],
   abstract = traverse_util.unflatten_dict(
       {tuple(k.split('/')): jax.ShapeDtypeStruct(v.shape, v.dtype, sharding=v.sharding)
        for k, v in loaded.items()})
-  restored = _flat(restore(mngr, step, abstract, partial=True))
-  stored_sums = mngr.restore(step, args=ocp.args.Composite(meta=ocp.args.JsonRestore()))[
-      'meta'].get('checksums', {})
+  damaged = lambda problem: UserError(
+      f'The source checkpoint {directory} (step {step}) is damaged: {problem}.', where=where,
+      fix='train the source stage again (delete its stage directory and rerun the study).')
+  try:
+    restored = _flat(restore(mngr, step, abstract, partial=True))
+    stored_sums = mngr.restore(step, args=ocp.args.Composite(meta=ocp.args.JsonRestore()))[
+        'meta'].get('checksums', {})
+  except Exception as e:  # Orbax raises several types for unreadable files.
+    raise damaged(f'it cannot be read ({type(e).__name__}: {str(e)[:200]})') from e
   mngr.close()
   bad = [k for k, v in checksums(traverse_util.unflatten_dict(
       {tuple(k.split('/')): v for k, v in restored.items()})).items()
          if stored_sums.get(k) != v]
   if bad:
-    raise UserError(f'The source checkpoint {directory} (step {step}) is corrupt: '
-                    f'{len(bad)} array(s) do not match their checksums, e.g. {bad[0]}.',
-                    where=where, fix='train the source stage again (delete its stage '
-                    'directory and rerun the study).')
+    raise damaged(f'{len(bad)} array(s) do not match their checksums, e.g. {bad[0]}')
   merged = dict(target, **restored)
   new_state = dict(state, **traverse_util.unflatten_dict(
       {tuple(k.split('/')): v for k, v in merged.items()}))

@@ -3,7 +3,7 @@
 A stage directory holds the stage's checkpoints/, TensorBoard events and
 `manifest.json`, which is only ever replaced whole (written to a temporary
 file, then renamed): its config, role, parent key, dataset, domain and task,
-`state` ('running', 'finished' or 'failed'), `attempts`, final metrics,
+`state` ('running', 'finished', 'failed' or 'preempted'), `attempts`, final metrics,
 timing and the code version. Only a 'finished' manifest counts as a result.
 
 Training a stage holds an exclusive lock on its `.lock` file (flock: the
@@ -24,7 +24,7 @@ import time
 from absl import logging
 import jax
 
-from transfer import trainer
+from transfer import errors, trainer
 from transfer.data import catalog
 from transfer.errors import UserError
 
@@ -161,8 +161,8 @@ def train(plan, root: str, data_dir: str | None, parent=None) -> dict | None:
       result = trainer.train_and_evaluate(config, stage_dir, where=plan.where,
                                           data_dir=data_dir, model_where='config.model')
     except BaseException as e:
-      write_json_atomic(path, dict(manifest, state='failed',
-                                   error=str(e) or type(e).__name__))
+      state = 'preempted' if isinstance(e, errors.Preempted) else 'failed'
+      write_json_atomic(path, dict(manifest, state=state, error=str(e) or type(e).__name__))
       raise
     manifest.update(
         state='finished', metrics=result['metrics'], metric=result['metric'],

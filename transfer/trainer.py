@@ -190,29 +190,34 @@ def _write_panels(writer, workdir, step, panels, png: bool):
 
 @contextlib.contextmanager
 def _preemption_signals():
-  """Yields a list that receives the name of a SIGTERM or SIGINT (then the
-  previous handlers return, so a second signal acts as usual). Outside the
-  main thread, where Python cannot handle signals, the list stays empty."""
+  """Yields a list that receives a SIGTERM or SIGINT (the signal number); the
+  previous handlers return at once, so a second signal acts as usual. One
+  left in the list at the end is delivered again, to those handlers (the
+  loop empties the list when it acts on it). Outside the main thread,
+  where Python cannot handle signals, the list stays empty."""
   received = []
   if threading.current_thread() is not threading.main_thread():
     yield received
     return
-  names = {signal.SIGTERM: 'SIGTERM', signal.SIGINT: 'SIGINT'}
-  previous = {sig: signal.getsignal(sig) for sig in names}
+  previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
 
-  def handler(signum, frame):
-    del frame
-    received.append(names[signum])
+  def restore():
     for sig, old in previous.items():
       signal.signal(sig, old)
 
-  for sig in names:
+  def handler(signum, frame):
+    del frame
+    received.append(signum)
+    restore()
+
+  for sig in previous:
     signal.signal(sig, handler)
   try:
     yield received
   finally:
-    for sig, old in previous.items():
-      signal.signal(sig, old)
+    restore()
+    if received:
+      os.kill(os.getpid(), received[0])
 
 
 def _check_finite(logs, step: int, where: str) -> None:
@@ -354,14 +359,15 @@ def train_and_evaluate(config, workdir: str, where: str = 'config',
       if step % config.eval_every == 0 or step == config.steps:
         with progress.timed('eval'):
           eval_metrics = run_eval(step, state)
-      if signals and step < config.steps:
-        save(step, force=True)
+      saved = save(step, force=step == config.steps)
+      if signals:  # The last step too: the stage then finishes on the rerun.
+        if not saved:
+          save(step, force=True)
         batches.close()
         ckpt.wait_until_finished()
         ckpt.close()
         writer.flush()
-        raise errors.Preempted(step, signals[0])
-      save(step, force=step == config.steps)
+        raise errors.Preempted(step, signal.Signals(signals.pop()).name)
   jax.block_until_ready(state)
   loop_seconds = time.perf_counter() - loop_start
   batches.close()

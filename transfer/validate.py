@@ -2,9 +2,10 @@
 
 Each source and target section is held to the keys of `config_base.source` /
 `config_base.target` (a key misspelt in a config file is otherwise never
-read) and to the rules below. Names (dataset, task, backbone) are checked by
-`trainer.build_stage`, a task the dataset lacks by `tasks.get_task`, and
-seeds, steps and train sizes by `study.expand`.
+read), the model section to those of `config_base.model`, and the values to
+RULES. Names (dataset, task, backbone) are checked by `trainer.build_stage`,
+a task the dataset lacks by `tasks.get_task`, and seeds, steps and train
+sizes by `study.expand`.
 """
 
 import math
@@ -15,41 +16,39 @@ from transfer import config_base
 from transfer.errors import UserError
 
 
-def _integer(minimum: int):
-  return (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= minimum,
-          f'an integer >= {minimum}')
+def _integer_at_least(minimum: int):
+  return lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= minimum
 
 
 def _number(v) -> bool:
   return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
-_POSITIVE = _integer(1)
-_SIZE = (lambda v: v is None or (isinstance(v, (tuple, list)) and len(v) == 2
-                                 and all(_POSITIVE[0](s) for s in v)),
+def _pair(v) -> bool:
+  return isinstance(v, (tuple, list)) and len(v) == 2
+
+
+_POSITIVE = (_integer_at_least(1), 'an integer >= 1')
+_SIZE = (lambda v: v is None or (_pair(v) and all(map(_integer_at_least(1), v))),
          'None or (height, width), two integers >= 1')
 
-# (key of a source or target section, (test of its value, what it must be)).
+# (key of a source or target section, test of its value, what it must be).
 RULES = (
-    ('input.batch_size', _POSITIVE),
-    ('input.eval_batch_size', _POSITIVE),
-    ('input.size', _SIZE),
-    ('input.eval_size', _SIZE),
-    ('input.scale_range', (lambda v: isinstance(v, (tuple, list)) and len(v) == 2
-                           and all(map(_number, v)) and 0 < v[0] <= v[1],
-                           '(low, high), two numbers with 0 < low <= high')),
-    ('input.max_objects', _POSITIVE),
-    ('input.color_jitter', (lambda v: _number(v) and 0 <= v <= 1, 'a number in [0, 1]')),
-    ('optimizer.learning_rate', (lambda v: _number(v) and v > 0, 'a finite number > 0')),
-    ('optimizer.warmup_steps', _integer(0)),
-    ('log_every', _POSITIVE),
-    ('eval_every', _POSITIVE),
-    ('checkpoint_every', _POSITIVE),
-    ('keep_checkpoints', _POSITIVE),
+    ('input.batch_size', *_POSITIVE),
+    ('input.eval_batch_size', *_POSITIVE),
+    ('input.size', *_SIZE),
+    ('input.eval_size', *_SIZE),
+    ('input.scale_range', lambda v: _pair(v) and all(map(_number, v)) and 0 < v[0] <= v[1],
+     '(low, high), two numbers with 0 < low <= high'),
+    ('input.max_objects', *_POSITIVE),
+    ('input.color_jitter', lambda v: _number(v) and 0 <= v <= 1, 'a number in [0, 1]'),
+    ('optimizer.learning_rate', lambda v: _number(v) and v > 0, 'a finite number > 0'),
+    ('optimizer.warmup_steps', _integer_at_least(0), 'an integer >= 0'),
+    ('log_every', *_POSITIVE),
+    ('eval_every', *_POSITIVE),
+    ('checkpoint_every', *_POSITIVE),
+    ('keep_checkpoints', *_POSITIVE),
 )
-# Read by the training loop only: a stage of 0 steps (it only evaluates;
-# config_base sets its eval_every to 0) never reads them.
-_LOOP_ONLY = ('log_every', 'eval_every')
 
 
 def check(config) -> None:
@@ -63,9 +62,9 @@ def check(config) -> None:
     for name, section in config[kind].items():
       where = f'config.{kind}.{name}'
       _known_keys(section, template, where)
-      for key, (test, must) in RULES:
-        if key in _LOOP_ONLY and section.steps == 0:
-          continue
+      for key, test, must in RULES:
+        if key == 'eval_every' and section.steps == 0:
+          continue  # It only evaluates; config_base sets eval_every = steps.
         value = section
         for part in key.split('.'):
           value = value[part]
@@ -84,7 +83,8 @@ def _known_keys(section, template, where: str) -> None:
       raise UserError(
           f'Unknown config key {key!r}: nothing reads it.', where=f'{where}.{key}',
           fix=f'use one of {", ".join(sorted(template))} (a misspelt key?), or remove it.')
-    if key != 'task' and isinstance(value, ml_collections.ConfigDict):
+    if key != 'task' and all(isinstance(v, ml_collections.ConfigDict)
+                             for v in (value, template[key])):
       _known_keys(value, template[key], f'{where}.{key}')
   missing = sorted(set(template) - set(section))
   if missing:

@@ -150,7 +150,7 @@ def _dense_problem(example: dict, num_classes, ignore_label) -> str | None:
       return (f'{key} is {value.dtype} of shape {value.shape}, not {kind.__name__} '
               f'[{height}, {width}, 1] (its image is {height}x{width})')
   if num_classes is not None and 'segmentation' in example:
-    labels = np.asarray(example['segmentation'], np.int64)[..., 0]
+    labels = np.asarray(example['segmentation'])[..., 0]
     outside = ((labels < 0) | (labels >= num_classes)) & (labels != ignore_label)
     if (yx := _first(outside)) is not None:
       return (f'segmentation pixel (row, column) = {yx} has class id {labels[yx]}, outside '

@@ -84,6 +84,8 @@ def load_builder(info: catalog.DatasetInfo, data_dir: str | None,
         shutil.rmtree(builder.data_dir)
         builder = catalog.builder(info, data_dir)
       if missing(builder):
+        import tensorflow as tf  # pylint: disable=g-import-not-at-top
+        tf.config.set_visible_devices([], 'GPU')  # Encoding runs on the host, not JAX's GPU.
         builder.download_and_prepare()
   absent = [s for s in splits if num_examples_in(builder, s) is None]
   if absent:
@@ -141,19 +143,37 @@ def _local_batch_size(global_batch: int, where: str) -> int:
   return global_batch // jax.process_count()
 
 
+class StoredExamples:
+  """Random access to the stored examples of a split (features.py format,
+  numpy). Dense maps in `skip` are not decoded (their bytes stay)."""
+
+  def __init__(self, builder, split: str, skip=()):
+    features = builder.info.features
+    # uint16 PNGs decode here: TFDS needs OpenCV for them.
+    self._png = {name for name in ('segmentation', 'instances')
+                 if name in features and name not in skip}
+    self.source = builder.as_data_source(
+        split, decoders={name: tfds.decode.SkipDecoding() for name in {*skip, *self._png}})
+
+  def __len__(self):
+    return len(self.source)
+
+  def __getitem__(self, index: int) -> dict:
+    stored = dict(self.source[int(index)])
+    for name in self._png:
+      stored[name] = fields_lib.dense_map(stored[name], np.uint16)
+    stored['objects'] = {k: np.asarray(v) for k, v in stored['objects'].items()}
+    return stored
+
+
 class Reader:
   """Random access to the examples of one split, read into `names` (fields)."""
 
   def __init__(self, builder, split: str, names, max_objects: int):
     self.names = fields_lib.closure(names)
     self.max_objects = max_objects
-    features = builder.info.features
-    # uint16 PNGs decode here (TFDS needs OpenCV for them); maps no field
-    # reads are not decoded at all.
-    skip = {name for name in ('segmentation', 'depth', 'instances') if name in features
-            and (name not in self.names or features[name].dtype == np.uint16)}
-    self.source = builder.as_data_source(
-        split, decoders={name: tfds.decode.SkipDecoding() for name in skip})
+    unread = {'segmentation', 'depth', 'instances'} - set(self.names)
+    self.source = StoredExamples(builder, split, skip=unread & set(builder.info.features))
 
   def __len__(self):
     return len(self.source)
