@@ -12,7 +12,6 @@ test_features.py, test_trainer.py, builders/) are not repeated here.
 
 import functools
 import glob
-import hashlib
 import json
 import os
 import re
@@ -24,7 +23,7 @@ from PIL import Image
 import pytest
 import tensorflow_datasets as tfds
 
-from conftest import REPO, load_config, main
+from conftest import REPO, load_config, main, tree_digest
 from transfer import checkpoints, config_base, optim, runner, stages, trainer
 from transfer.data import builders, catalog, features
 from transfer.errors import UserError
@@ -48,18 +47,6 @@ def _error(fn, *args) -> UserError:
   with pytest.raises(UserError) as error:
     fn(*args)
   return error.value
-
-
-def _digest(path) -> str:
-  """A hash of every file name and content under `path`."""
-  digest = hashlib.sha256()
-  for root, _, files in sorted(os.walk(path)):
-    for name in sorted(files):
-      full = os.path.join(root, name)
-      digest.update(full.encode())
-      with open(full, 'rb') as f:
-        digest.update(f.read())
-  return digest.hexdigest()
 
 
 # ----------------------------------------------------------- main.py runs --
@@ -111,7 +98,7 @@ def main_runs(tmp_path_factory, xla_cache):
     (workdir / 'earlier.txt').write_text('a result of an earlier run')
     args = [a.replace('WORKDIR', str(workdir)).replace('TFDS', str(root / 'tfds')) for a in args]
     log = str(root / case)
-    runs[case] = (workdir, _digest(workdir), main(*args, cache=xla_cache, log=log), log)
+    runs[case] = (workdir, tree_digest(workdir), main(*args, cache=xla_cache, log=log), log)
   yield runs
   for _, _, process, _ in runs.values():
     if process.poll() is None:  # Left running by a failed test (-x).
@@ -135,7 +122,7 @@ def _finished(run, case):
 @pytest.mark.parametrize('case', [c for c in MAIN_CASES if c != 'nan-loss'])
 def test_main_stops_before_anything_runs(main_runs, case):
   workdir, before, _ = _finished(main_runs[case], case)
-  assert _digest(workdir) == before  # Nothing written, nothing overwritten.
+  assert tree_digest(workdir) == before  # Nothing written, nothing overwritten.
 
 
 # -------------------------------------------------------------- configs --
@@ -426,12 +413,12 @@ def test_bad_source_checkpoint_is_refused_and_kept(source_checkpoints, tmp_path,
   shutil.copytree(source_checkpoints, directory)
   if edit:
     edit(directory)
-  before = _digest(directory)
+  before = tree_digest(directory)
   error = _error(checkpoints.restore_subset, directory, _abstract_state(**model),
                  config_base.BACKBONE_RULES, config_base.HEAD_RULES, 'config.targets.t.init')
   assert what in error.what and directory in error.what
   assert error.where == 'config.targets.t.init' and error.fix
-  assert _digest(directory) == before
+  assert tree_digest(directory) == before
 
 
 def test_transfer_from_an_unfinished_source_stage_is_refused(tmp_path):

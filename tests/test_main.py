@@ -2,24 +2,12 @@
 
 import csv
 import glob
-import hashlib
 import json
 import os
 
 import pytest
 
-from conftest import main
-
-
-def _tree_digest(path):
-  digest = hashlib.sha256()
-  for root, _, files in sorted(os.walk(path)):
-    for name in sorted(files):
-      full = os.path.join(root, name)
-      digest.update(full.encode())
-      with open(full, 'rb') as f:
-        digest.update(f.read())
-  return digest.hexdigest()
+from conftest import main, tree_digest
 
 
 def _stage_dirs(root):
@@ -75,14 +63,14 @@ def test_demo_smoke_writes_manifests_results_and_table(demo_run):
 
 def test_rerun_resumes_without_retraining(demo_run, synthetic_data_dir, xla_cache):
   workdir, first = demo_run
-  before = _tree_digest(workdir / 'stages')
+  before = tree_digest(workdir / 'stages')
   run = main('--config=configs/demo.py:smoke', f'--workdir={workdir}',
              f'--config.data_dir={synthetic_data_dir}', cache=xla_cache)
   assert run.returncode == 0, run.stderr[-5000:]
   assert run.stderr.count('already finished') == 3
   table = lambda out: out.strip().splitlines()[-6:]  # After TFDS's own prints.
   assert table(run.stdout) == table(first.stdout)
-  assert _tree_digest(workdir / 'stages') == before
+  assert tree_digest(workdir / 'stages') == before
 
 
 def test_a_changed_config_trains_new_stages_beside_the_old(demo_run, synthetic_data_dir,
@@ -158,11 +146,11 @@ def test_a_source_with_another_model_is_refused_and_kept(demo_run, tmp_path,
   manifest['config']['model']['convnet']['width'] = 16
   with open(copy / 'manifest.json', 'w') as f:
     json.dump(manifest, f)
-  before = _tree_digest(copy)
+  before = tree_digest(copy)
   run = main('--config=configs/demo.py:smoke', f'--workdir={root}',
              f'--config.data_dir={synthetic_data_dir}', cache=xla_cache)
   _assert_clean_failure(run, root, "was trained with model {'backbone': 'convnet', "
                         "'convnet': {'blocks_per_stage': [1, 1, 1, 1], 'width': 16}",
                         'where: config.model')
-  assert _tree_digest(copy) == before
+  assert tree_digest(copy) == before
   assert 'target' not in _stage_dirs(root)  # Refused before it started.

@@ -245,10 +245,9 @@ class Batches:
   with `train_batches(..., state=...)` on any number of processes.
   """
 
-  def __init__(self, dataset, state: dict, batches: int | None):
+  def __init__(self, dataset, state: dict):
     self._iterator = iter(dataset)
     self.state = dict(state)
-    self.num_batches = batches
 
   def __iter__(self):
     return self
@@ -297,7 +296,7 @@ def train_batches(builder, dataset: catalog.DatasetInfo, names, config, *,
   example = _TrainExample(reader, dataset, config, subset, local_batch)
   ds = grain.MapDataset.range(start * local_batch, config.steps * local_batch).map(example)
   ds = ds.to_iter_dataset(_read_options(config.input)).batch(local_batch, drop_remainder=True)
-  return Batches(ds, dict(fresh, next_batch=start), config.steps)
+  return Batches(ds, dict(fresh, next_batch=start))
 
 
 class _EvalExample:
@@ -327,7 +326,7 @@ def eval_batches(builder, dataset: catalog.DatasetInfo, names, input_config,
   size = tuple(input_config.eval_size or input_size(input_config, dataset))
   ds = grain.MapDataset.source(indices.tolist()).map(_EvalExample(reader, dataset, size))
   ds = ds.to_iter_dataset(_read_options(input_config)).batch(local_batch)
-  return Batches(ds, {'next_batch': 0}, num_batches)
+  return Batches(ds, {'next_batch': 0})
 
 
 class GlobalBatches:
