@@ -12,6 +12,7 @@ from transfer.data import build
 from transfer.data import builders
 from transfer.data import catalog
 from transfer.data import features
+from transfer.data import pipeline
 
 PAPER_DATASETS = (
     'ade20k', 'coco_panoptic', 'coco_detection', 'coco_keypoints', 'pascal_context',
@@ -87,6 +88,5 @@ def test_build_cli_and_catalogue_table(tmp_path, capsys):
   assert rows['ade20k'].endswith('train 2, validation 1')
   assert rows['cityscapes'].endswith('no')
   assert set(rows) == {'name', *catalog.names()}
-  examples = list(tfds.as_numpy(
-      tfds.builder('ade20k', data_dir=data_dir).as_dataset(split='validation')))
+  examples = pipeline.StoredExamples(tfds.builder('ade20k', data_dir=data_dir), 'validation')
   assert np.all(examples[0]['segmentation'][:12] == 0)

@@ -4,7 +4,8 @@
 
 This is TFDS's own `tfds build` command (same flags: `--manual_dir`,
 `--data_dir`, `--overwrite`, `--max_examples_per_split`, ...; see `--help`),
-with catalogue names translated to their builders. It exists because the
+with catalogue names translated to their builders and the array_record file
+format (random access: transfer/data/pipeline.py) by default. It exists because the
 `tfds` console script of tensorflow-datasets 4.9.10 imports Apache Beam at
 start-up (for its `convert_format` command), which this project does not
 install; `tfds build datasets/<name>/<name>.py ...` works where Beam is
@@ -33,6 +34,8 @@ def translate(argv: list[str]) -> list[str]:
       out.append(arg)
   if imports:
     out.append('--imports=' + ','.join(dict.fromkeys(imports)))
+  if not any(arg.startswith('--file_format') for arg in argv):
+    out.append('--file_format=array_record')  # What the input pipeline reads.
   return out
 
 

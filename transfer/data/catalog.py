@@ -137,7 +137,12 @@ def builder(info: DatasetInfo, data_dir: str | None):
   import tensorflow_datasets as tfds  # pylint: disable=g-import-not-at-top
   import_builder(info)
   config = {} if info.builder_config is None else {'config': info.builder_config}
-  return tfds.builder(info.tfds_name, data_dir=data_dir, file_format='array_record', **config)
+  try:
+    return tfds.builder(info.tfds_name, data_dir=data_dir, file_format='array_record', **config)
+  except ValueError as e:  # Prepared in another format: pipeline.load_builder says so.
+    if 'File format is already set' not in str(e):
+      raise
+    return tfds.builder(info.tfds_name, data_dir=data_dir, **config)
 
 
 def split_sizes(info: DatasetInfo, data_dir: str | None) -> dict[str, int] | None:

@@ -101,8 +101,9 @@ def load_builder(info: catalog.DatasetInfo, data_dir: str | None,
     raise UserError(
         f'Dataset {info.name!r} under {builder.data_dir} is prepared in the '
         f'{builder.info.file_format.value} format; the pipeline reads array_record.',
-        where=where, fix=f'build it again (delete {builder.data_dir} and rerun: this '
-        'project\'s builders write array_record).')
+        where=where, fix=f'build it again in array_record: `python -m transfer.data.build '
+        f'{info.name} --manual_dir=DIR --overwrite` (with --data_dir if set), which writes '
+        'that format.')
   empty = [s for s in splits if not num_examples_in(builder, s)]
   if empty:
     raise UserError(f'Dataset {info.name!r} has no examples in split(s) {empty} '
