@@ -13,8 +13,11 @@ that name and shape). Anything else is an error listing the offending names.
 Only the loaded arrays are read, straight into the target's shardings.
 """
 
+import contextlib
+import gc
 import os
 import re
+import sys
 import time
 
 from absl import logging
@@ -127,6 +130,20 @@ def _restore_checked(mngr, step: int, abstract_state: dict, where: str):
   return state, meta
 
 
+@contextlib.contextmanager
+def _quiet_abandoned_reads():
+  """After a failed read Orbax leaves coroutines behind whose clean-up
+  raises again; Python would print each as a traceback on stderr. Collect
+  them here and log one line each instead (the failure itself is reported)."""
+  hook = sys.unraisablehook
+  sys.unraisablehook = lambda u: logging.info('Abandoned checkpoint read: %s', u.exc_value)
+  try:
+    yield
+  finally:
+    gc.collect()
+    sys.unraisablehook = hook
+
+
 def restore_latest(directory: str, abstract_state: dict, where: str):
   """The newest complete checkpoint in `directory` as (step, state, meta),
   or None if there is none (then the stage starts from its initialisation).
@@ -143,7 +160,8 @@ def restore_latest(directory: str, abstract_state: dict, where: str):
   problems = []
   for step in steps:
     try:
-      state, meta = _restore_checked(mngr, step, abstract_state, where)
+      with _quiet_abandoned_reads():
+        state, meta = _restore_checked(mngr, step, abstract_state, where)
     except ValueError as e:
       problems.append(f'step {step}: {e}')
       logging.error('Checkpoint %s step %d is corrupt (%s): moved aside to %s.corrupt/ '
@@ -235,9 +253,10 @@ def restore_subset(directory: str, state: dict, load: tuple[str, ...],
       f'The source checkpoint {directory} (step {step}) is damaged: {problem}.', where=where,
       fix='train the source stage again (delete its stage directory and rerun the study).')
   try:
-    restored = _flat(restore(mngr, step, abstract, partial=True))
-    stored_sums = mngr.restore(step, args=ocp.args.Composite(meta=ocp.args.JsonRestore()))[
-        'meta'].get('checksums', {})
+    with _quiet_abandoned_reads():
+      restored = _flat(restore(mngr, step, abstract, partial=True))
+      stored_sums = mngr.restore(step, args=ocp.args.Composite(meta=ocp.args.JsonRestore()))[
+          'meta'].get('checksums', {})
   except Exception as e:  # Orbax raises several types for unreadable files.
     raise damaged(f'it cannot be read ({type(e).__name__}: {str(e)[:200]})') from e
   mngr.close()
