@@ -5,8 +5,9 @@
 
 Everything after `--` is main.py's command line (without --workdir). The
 study runs once uninterrupted in ROOT/reference, then in ROOT/tortured where
-it is killed `--kills` times: each kill waits until a stage of the next kind
-(source, baseline, transfer, in turn) is running, sleeps a random time within
+it is killed `--kills` times (while stages are left): each kill waits until
+a stage of the next kind (source, baseline, transfer, in turn, among the
+kinds with unfinished stages) is running, sleeps a random time within
 that kind's wall time in the reference run (or until that stage ends,
 whichever comes first), and sends SIGKILL to the whole
 process group (SIGTERM for every `--term_every`-th kill: a preemption, exit
@@ -129,11 +130,15 @@ def torture(args, root, kills: int, seed: int, term_every: int, timeout: float) 
   print(f'reference run: {time.time() - tick:.0f} s')
   wall = {kind: max([m['wall_seconds'] for m in _manifests(reference).values()
                      if m['role'] == kind] or [1.0]) for kind in KINDS}
-  problems, finished, kill = [], {}, 0
+  roles = {name: m['role'] for name, m in _manifests(reference).items()}
+  problems, finished, kill, turn = [], {}, 0, 0
   while True:
+    done = {n for n, m in _manifests(tortured).items() if m['state'] == 'finished'}
+    pending = [k for k in KINDS if any(r == k and n not in done for n, r in roles.items())]
+    kind = next((k for k in KINDS[turn:] + KINDS[:turn] if k in pending), None)
+    turn = (KINDS.index(kind) + 1) % len(KINDS) if kind else turn
     process = _start(args, tortured, log)
-    kind = KINDS[kill % len(KINDS)]
-    stage = kill < kills and _wait_for(process, tortured, kind, time.time() + timeout)
+    stage = kill < kills and kind and _wait_for(process, tortured, kind, time.time() + timeout)
     if stage:
       delay = rng.uniform(0, wall[kind])
       _sleep_within(process, tortured, stage, delay)
