@@ -14,7 +14,8 @@ That is 3 sources + 12 baselines + 36 transfers = 51 stages. No download.
   python main.py --config=configs/study_synthetic.py --workdir=/tmp/study
   python main.py --config=configs/study_synthetic.py:smoke --workdir=/tmp/study_smoke
 
-Measured 2026-12-02 on a shared 2-core CPU (70 min 14 s wall, while other
+Measured 2026-12-02 with the tf.data input pipeline that Grain replaced (not
+re-run since) on a shared 2-core CPU (70 min 14 s wall, while other
 test runs shared the machine; 51 stages each trained once): mean relative
 gain over the 2 seeds [95% Student-t interval], n = train size:
 

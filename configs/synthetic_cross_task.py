@@ -8,7 +8,8 @@ depth, detection, keypoints.
   python main.py --config=configs/synthetic_cross_task.py:detection,keypoints --workdir=/tmp/det_kpt
   python main.py --config=configs/synthetic_cross_task.py:keypoints,depth,smoke --workdir=/tmp/s
 
-The default (no argument) is detection -> keypoints. Measured 2026-11-26 on a
+The default (no argument) is detection -> keypoints. Measured 2026-11-26 (with
+the tf.data input pipeline that Grain replaced; not re-run since) on a
 shared 2-core CPU (9 min 41 s): source COCO AP 0.586; target OKS AP 0.2891
 with transfer against 0.2337 from scratch, a relative gain of +23.7% (single
 seed). bench/bench_tasks.py compares each task with an untrained model.
