@@ -274,10 +274,11 @@ def train_and_evaluate(config, workdir: str, where: str = 'config',
                              keep=config.keep_checkpoints)
   writer = metric_writers.create_default_writer(
       workdir, just_logging=jax.process_index() > 0, asynchronous=True)
-  report, input_state = {}, None
+  report, input_state, skipped = {}, None, 0
   if resumed:
     _, state, meta = resumed
     input_state, report = meta['input'], meta.get('transfer', {})
+    skipped = meta.get('skipped_steps', 0)
     logging.info('Resumed from %s at step %d.', ckpt_dir, int(state['step']))
   else:
     state = jax.jit(init_fn, out_shardings=state_sharding)(rng)
@@ -314,12 +315,12 @@ def train_and_evaluate(config, workdir: str, where: str = 'config',
                     fix='use a new --workdir (this one was written by other code).')
 
   def save(step, force=False):
-    return checkpoints.save(ckpt, step, state,
-                            {'input': batches.state, 'transfer': report}, force=force)
+    return checkpoints.save(ckpt, step, state, {'input': batches.state, 'transfer': report,
+                                                'skipped_steps': skipped}, force=force)
 
   progress = periodic_actions.ReportProgress(num_train_steps=config.steps, writer=writer,
                                              every_steps=config.log_every)
-  train_metrics, input_wait, skipped = None, 0.0, 0
+  train_metrics, input_wait = None, 0.0
   compiled_step, compile_seconds = None, None
   eval_metrics, log_tick = {}, time.perf_counter()
   loop_start = time.perf_counter()
