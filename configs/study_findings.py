@@ -21,16 +21,17 @@ analysis (ROOT/analysis/report.html) and prints its factor table.
   python main.py --config=configs/study_findings.py --workdir=/tmp/findings
   python main.py --config=configs/study_findings.py:smoke --workdir=/tmp/findings_smoke
 
-Measured 2026-12-02 on this shared 2-core CPU from an empty data dir:
-55 min 30 s wall (data 2.7 min, 9 sources 12.5 min, 102 target stages at
-about 24 s each, analysis). Mean relative gain over the baseline [95%
-t-interval over 3 seeds], n = 20 / 200 target images:
+Measured 2026-12-02 with the Grain input pipeline on this shared 2-core
+CPU from an empty data dir: 1 h 15 min wall at low priority beside test
+runs and the demo (55 min 30 s alone with the tf.data pipeline before).
+Mean relative gain over the baseline [95% t-intervals in the README; 3
+seeds], n = 20 / 200 target images:
 
   target        in-domain source            cross-domain source          other
-  street seg    +3.43% / +2.73%             +0.80% / +0.57%              mix +1.14% / +0.85%; depth +1.22% / +0.75%
-  indoor depth  +23.35% / +16.10%           +5.56% / +5.45%              det +10.34% / +8.38%
-  aerial det    +22.03% / +18.05%           +13.76% / +7.60%             kpt +19.40% / +17.15%
-  closeup kpt   +34.09% / +17.97%           +16.36% / +15.58%            mix seg -5.96% / +4.15%
+  street seg    +3.50% / +2.94%             +0.73% / +0.34%              mix +1.18% / +0.56%; depth +1.47% / +0.85%
+  indoor depth  +15.67% / +19.45%           +0.04% / +1.32%              det +6.41% / +7.42%
+  aerial det    +19.09% / +25.05%           +9.82% / +11.64%             kpt +19.52% / +22.40%
+  closeup kpt   +39.21% / +16.35%           +18.57% / +10.56%            mix seg +8.60% / +5.85%
 
 The README ("Findings in miniature") reads these against the paper's findings.
 """
