@@ -63,22 +63,24 @@ def test_sigterm_saves_the_step_and_the_rerun_ends_bitwise_equal(
   assert resumed['metrics'] == uninterrupted['metrics']
 
 
-def _corrupt(step_dir):
-  """Overwrites the middle of the largest array file of a checkpoint."""
+def _largest_array_file(step_dir):
   files = [os.path.join(root, name) for root, _, names in os.walk(step_dir / 'state')
            for name in names]
-  largest = max(files, key=os.path.getsize)
-  with open(largest, 'r+b') as f:
-    f.seek(os.path.getsize(largest) // 2)
+  return max(files, key=os.path.getsize)
+
+
+def _corrupt(step_dir):
+  """Overwrites the middle of the largest array file of a checkpoint."""
+  path = _largest_array_file(step_dir)
+  with open(path, 'r+b') as f:
+    f.seek(os.path.getsize(path) // 2)
     f.write(os.urandom(64))
 
 
 def _truncate(step_dir):
-  files = [os.path.join(root, name) for root, _, names in os.walk(step_dir / 'state')
-           for name in names]
-  largest = max(files, key=os.path.getsize)
-  with open(largest, 'r+b') as f:
-    f.truncate(os.path.getsize(largest) // 3)
+  path = _largest_array_file(step_dir)
+  with open(path, 'r+b') as f:
+    f.truncate(os.path.getsize(path) // 3)
 
 
 @pytest.mark.parametrize('damage', [_corrupt, _truncate])
