@@ -24,8 +24,15 @@ _CONFIG = config_flags.DEFINE_config_file('config', None, 'Experiment config fil
                                           lock_config=True)
 _WORKDIR = flags.DEFINE_string('workdir', None, 'Study root: stages, results.csv, caches.')
 _DISTRIBUTED = flags.DEFINE_bool(
-    'distributed', False, 'Call jax.distributed.initialize() first (multi-host jobs; '
-    'coordinator and process ids come from the cluster environment).')
+    'distributed', False, 'Start JAX\'s distributed runtime first (multi-process jobs). '
+    'SLURM, TPU VMs and Open MPI are detected; elsewhere give the next three flags or '
+    'JAX_COORDINATOR_ADDRESS, JAX_NUM_PROCESSES and JAX_PROCESS_ID.')
+_COORDINATOR = flags.DEFINE_string('coordinator_address', None,
+                                   'host:port of process 0 (with --distributed).')
+_NUM_PROCESSES = flags.DEFINE_integer('num_processes', None,
+                                      'Processes in the job (with --distributed).')
+_PROCESS_ID = flags.DEFINE_integer('process_id', None,
+                                   'This process\'s index, 0-based (with --distributed).')
 _STAGE = flags.DEFINE_string('stage', None, 'Train only the stage with this key.')
 _PRINT = flags.DEFINE_bool('print_commands', False,
                            'Print one shell command per unfinished stage and exit.')
@@ -37,7 +44,11 @@ _STAGES_PER_TASK = flags.DEFINE_integer('stages_per_task', 1,
                                         'Stages run one after another per array task.')
 _PARTITION = flags.DEFINE_string('slurm_partition', None, 'SLURM partition.')
 _TIMEOUT = flags.DEFINE_integer('timeout_min', 240, 'Time limit of one array task, minutes.')
-_GPUS = flags.DEFINE_integer('gpus_per_node', 0, 'GPUs per array task.')
+_NODES = flags.DEFINE_integer('nodes', 1, 'Nodes per array task (a multi-host stage).')
+_TASKS = flags.DEFINE_integer(
+    'tasks_per_node', 1, 'Processes per node of an array task (one per node sees all its '
+    'GPUs; one per GPU needs as many GPUs per node).')
+_GPUS = flags.DEFINE_integer('gpus_per_node', 0, 'GPUs per node of an array task.')
 _CPUS = flags.DEFINE_integer('cpus_per_task', 8, 'CPUs per array task.')
 _MEM = flags.DEFINE_integer('mem_gb', 32, 'Memory per array task, GB.')
 _PARALLEL = flags.DEFINE_integer('array_parallelism', 64, 'Array tasks running at once.')
@@ -112,7 +123,10 @@ def _config():
 
 def _check_workdir(root: str) -> None:
   """`root` is a directory this process can write to, or can be created as
-  one; checked before anything runs, and nothing is created here."""
+  one; checked before anything runs, and nothing is created here. (A cloud
+  path, gs://..., is not checked: its access rights are the bucket's.)"""
+  if '://' in root:
+    return
   existing = root
   while not os.path.exists(existing):
     existing = os.path.dirname(existing)
@@ -132,7 +146,8 @@ def _executor(root):
   executor = submitit.AutoExecutor(folder=os.path.join(root, 'submitit', '%j'),
                                    cluster=None if _CLUSTER.value == 'slurm' else _CLUSTER.value)
   executor.update_parameters(
-      name='transfer', timeout_min=_TIMEOUT.value, gpus_per_node=_GPUS.value,
+      name='transfer', timeout_min=_TIMEOUT.value, nodes=_NODES.value,
+      tasks_per_node=_TASKS.value, gpus_per_node=_GPUS.value,
       cpus_per_task=_CPUS.value, mem_gb=_MEM.value, slurm_partition=_PARTITION.value,
       slurm_array_parallelism=_PARALLEL.value)
   return executor
@@ -191,18 +206,23 @@ def main(argv):
   quiet = _QuietLibraries()
   logging.get_absl_logger().addFilter(quiet)  # absl.logging calls.
   logging.get_absl_handler().python_handler.addFilter(quiet)  # std logging calls.
-  import jax  # pylint: disable=g-import-not-at-top
-  if _DISTRIBUTED.value:
-    jax.distributed.initialize()
-  root = os.path.abspath(_WORKDIR.value)
+  # Before anything that may start a JAX backend (the runtime must come first).
+  from transfer import multihost  # pylint: disable=g-import-not-at-top
+  root = _WORKDIR.value if '://' in _WORKDIR.value else os.path.abspath(_WORKDIR.value)
   try:
+    if _DISTRIBUTED.value:
+      multihost.initialize(_COORDINATOR.value, _NUM_PROCESSES.value, _PROCESS_ID.value)
+    elif any(f.present for f in (_COORDINATOR, _NUM_PROCESSES, _PROCESS_ID)):
+      raise UserError('--coordinator_address, --num_processes and --process_id need '
+                      '--distributed.', where='the command line',
+                      fix='add --distributed (or drop those flags for one process).')
     text = _run(_config(), root)
   except UserError as e:
     _fail(e)
   except Preempted as e:
     print(f'{e}', file=sys.stderr)
     sys.exit(PREEMPTED_EXIT_CODE)
-  if text and jax.process_index() == 0:
+  if text and multihost.is_zero():
     print(text)
 
 

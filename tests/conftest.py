@@ -58,15 +58,32 @@ def synthetic_data_dir(tmp_path_factory):
   return str(tmp_path_factory.mktemp('tfds'))
 
 
-def main(*args, cache: str | None = None, log: str | None = None, timeout: int = 900):
+def main(*args, cache: str | None = None, log: str | None = None, timeout: int = 900,
+         env: dict | None = None):
   """Runs `python main.py ARGS` from the repository root (with the session's
-  XLA cache, if given) and returns the finished run; with `log`, starts it
-  and returns the process, its stdout and stderr going to LOG.out and
-  LOG.err (files, not pipes: a full pipe would block it)."""
-  env = dict(os.environ, **({'JAX_COMPILATION_CACHE_DIR': cache} if cache else {}))
+  XLA cache, if given, and `env` added to the environment) and returns the
+  finished run; with `log`, starts it and returns the process, its stdout
+  and stderr going to LOG.out and LOG.err (files, not pipes: a full pipe
+  would block it)."""
+  env = dict(os.environ, **({'JAX_COMPILATION_CACHE_DIR': cache} if cache else {}), **(env or {}))
   command = [sys.executable, 'main.py', *args]
   if log:
     with open(f'{log}.out', 'w') as out, open(f'{log}.err', 'w') as err:
       return subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=err, text=True)
   return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True,
                         timeout=timeout, check=False)
+
+
+# The demo's smoke study runs on 2 CPU devices: tests/test_multihost.py
+# compares it with the same study in 2 processes of one device each.
+DEMO_ENV = {'XLA_FLAGS': '--xla_force_host_platform_device_count=2'}
+
+
+@pytest.fixture(scope='session')
+def demo_run(tmp_path_factory, synthetic_data_dir, xla_cache):
+  """`main.py --config=configs/demo.py:smoke` run once: (ROOT, the run)."""
+  workdir = tmp_path_factory.mktemp('demo')
+  run = main('--config=configs/demo.py:smoke', f'--workdir={workdir}',
+             f'--config.data_dir={synthetic_data_dir}', cache=xla_cache, env=DEMO_ENV)
+  assert run.returncode == 0, run.stderr[-5000:]
+  return workdir, run

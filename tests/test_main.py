@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from conftest import main, tree_digest
+from conftest import DEMO_ENV, main, tree_digest
 
 
 def _stage_dirs(root):
@@ -16,15 +16,6 @@ def _stage_dirs(root):
     with open(path) as f:
       out[json.load(f)['role']] = os.path.dirname(path)
   return out
-
-
-@pytest.fixture(scope='module')
-def demo_run(tmp_path_factory, synthetic_data_dir, xla_cache):
-  workdir = tmp_path_factory.mktemp('demo')
-  run = main('--config=configs/demo.py:smoke', f'--workdir={workdir}',
-             f'--config.data_dir={synthetic_data_dir}', cache=xla_cache)
-  assert run.returncode == 0, run.stderr[-5000:]
-  return workdir, run
 
 
 def test_demo_smoke_writes_manifests_results_and_table(demo_run):
@@ -65,7 +56,7 @@ def test_rerun_resumes_without_retraining(demo_run, synthetic_data_dir, xla_cach
   workdir, first = demo_run
   before = tree_digest(workdir / 'stages')
   run = main('--config=configs/demo.py:smoke', f'--workdir={workdir}',
-             f'--config.data_dir={synthetic_data_dir}', cache=xla_cache)
+             f'--config.data_dir={synthetic_data_dir}', cache=xla_cache, env=DEMO_ENV)
   assert run.returncode == 0, run.stderr[-5000:]
   assert run.stderr.count('already finished') == 3
   table = lambda out: out.strip().splitlines()[-6:]  # After TFDS's own prints.
@@ -79,7 +70,7 @@ def test_a_changed_config_trains_new_stages_beside_the_old(demo_run, synthetic_d
   before = _stage_dirs(workdir)
   run = main('--config=configs/demo.py:smoke', f'--workdir={workdir}',
              f'--config.data_dir={synthetic_data_dir}',
-             '--config.targets.foggy_depth.steps=3', cache=xla_cache)
+             '--config.targets.foggy_depth.steps=3', cache=xla_cache, env=DEMO_ENV)
   assert run.returncode == 0, run.stderr[-5000:]
   assert run.stderr.count('already finished') == 1  # Only the source is reused.
   names = sorted(os.listdir(workdir / 'stages'))
@@ -148,7 +139,7 @@ def test_a_source_with_another_model_is_refused_and_kept(demo_run, tmp_path,
     json.dump(manifest, f)
   before = tree_digest(copy)
   run = main('--config=configs/demo.py:smoke', f'--workdir={root}',
-             f'--config.data_dir={synthetic_data_dir}', cache=xla_cache)
+             f'--config.data_dir={synthetic_data_dir}', cache=xla_cache, env=DEMO_ENV)
   _assert_clean_failure(run, root, "was trained with model {'backbone': 'convnet', "
                         "'convnet': {'blocks_per_stage': [1, 1, 1, 1], 'width': 16}",
                         'where: config.model')

@@ -21,11 +21,13 @@ import sys
 import time
 
 from absl import logging
+from etils import epath
 import jax
 import jax.numpy as jnp
 import orbax.checkpoint as ocp
 from flax import traverse_util
 
+from transfer import multihost
 from transfer.errors import UserError
 
 TRANSFERABLE = ('params', 'batch_stats')
@@ -36,7 +38,8 @@ def manager(directory: str, *, save_every: int = 1, keep: int = 1,
   options = ocp.CheckpointManagerOptions(
       save_interval_steps=save_every, max_to_keep=keep, create=not read_only,
       read_only=read_only)
-  return ocp.CheckpointManager(os.path.abspath(directory), options=options,
+  path = epath.Path(directory if '://' in str(directory) else os.path.abspath(directory))
+  return ocp.CheckpointManager(path, options=options,
                                item_handlers={'state': ocp.PyTreeCheckpointHandler(),
                                               'meta': ocp.JsonCheckpointHandler()})
 
@@ -153,23 +156,29 @@ def restore_latest(directory: str, abstract_state: dict, where: str):
   skipped in favour of the one before (Orbax never lists a half-written
   one: it renames a step's folder into place once the step is complete).
   """
-  if not os.path.isdir(directory):
+  if not multihost.from_zero(lambda: epath.Path(directory).is_dir()):
     return None
   mngr = manager(directory, read_only=True)
-  steps = sorted(mngr.all_steps(), reverse=True)
+  steps = multihost.from_zero(lambda: sorted(mngr.all_steps(), reverse=True))
   problems = []
   for step in steps:
+    problem = None
     try:
       with _quiet_abandoned_reads():
         state, meta = _restore_checked(mngr, step, abstract_state, where)
     except ValueError as e:
-      problems.append(f'step {step}: {e}')
+      problem = str(e)
+    # Every process read its own shards: corrupt for one is corrupt for all.
+    if not multihost.all_true(problem is None):
+      problem = problem or 'another process could not read it'
+      problems.append(f'step {step}: {problem}')
       logging.error('Checkpoint %s step %d is corrupt (%s): moved aside to %s.corrupt/ '
-                    'and skipped.', directory, step, e, directory)
-      if jax.process_index() == 0:
-        os.makedirs(f'{directory}.corrupt', exist_ok=True)
-        os.replace(os.path.join(directory, str(step)),
-                   os.path.join(f'{directory}.corrupt', f'{step}-{int(time.time())}'))
+                    'and skipped.', directory, step, problem, directory)
+      if multihost.is_zero():
+        corrupt = epath.Path(f'{directory}.corrupt')
+        corrupt.mkdir(parents=True, exist_ok=True)
+        (epath.Path(directory) / str(step)).rename(corrupt / f'{step}-{int(time.time())}')
+      multihost.barrier(f'corrupt checkpoint {directory} {step}')
       continue
     mngr.close()
     return step, state, meta
@@ -194,7 +203,7 @@ def restore_subset(directory: str, state: dict, load: tuple[str, ...],
   """
   fix_source = ('run the source stage first (or point init.checkpoint at a '
                 'stage workdir that holds checkpoints/).')
-  if not os.path.isdir(directory):
+  if not epath.Path(directory).is_dir():
     raise UserError(f'Source checkpoint directory {directory} does not exist.',
                     where=where, fix=fix_source)
   mngr = manager(directory, read_only=True)

@@ -87,8 +87,18 @@ def training(dataset: str, task_config: ml_collections.ConfigDict, *, steps: int
       optimizer=dict(name='adamw', learning_rate=learning_rate,
                      warmup_steps=min(100, steps // 10), weight_decay=1e-4,
                      end_learning_rate_factor=0.01, clip_norm=1.0, momentum=0.9),
-      # Regex rules giving parameters a PartitionSpec; unmatched = replicated.
-      sharding_rules=(),
+      sharding=dict(
+          # 'data_parallel': parameters and optimiser state replicated on
+          # every device; 'fsdp': every array of at least fsdp_min_size
+          # elements split over the data axis (its largest dimension that
+          # the axis divides).
+          strategy='data_parallel', fsdp_min_size=2**16,
+          # Devices on the 'model' axis of a 2-D (data, model) mesh; 1 = data only.
+          model_axis=1,
+          # (regex, PartitionSpec tuple) rules on names such as
+          # 'params/backbone/stem/kernel' or 'opt_state/1/0/mu/...': the first
+          # match decides, before the strategy. Axes: 'data', 'model'.
+          rules=()),
       # True: a step with a non-finite loss or gradient norm leaves the
       # parameters as they were (counted in train/skipped_steps); False:
       # it stops the stage with an error.

@@ -14,14 +14,15 @@ ROOT layout:
   ROOT/submitit/              submitit's job scripts and logs (--cluster)
 """
 
-import os
+import hashlib
 import shlex
 import time
 
 from absl import logging
+from etils import epath
 import jax
 
-from transfer import analysis, results, stages, study, trainer, validate
+from transfer import analysis, multihost, results, stages, study, trainer, validate
 from transfer.data import catalog, pipeline
 from transfer.errors import UserError
 
@@ -31,8 +32,7 @@ def enable_compilation_cache(root: str) -> None:
   already set (JAX_COMPILATION_CACHE_DIR): a stage whose programs were
   compiled before (same model, task and shapes) loads them instead."""
   if not jax.config.jax_compilation_cache_dir:
-    jax.config.update('jax_compilation_cache_dir',
-                      os.path.join(os.path.abspath(root), 'cache', 'xla'))
+    jax.config.update('jax_compilation_cache_dir', str(epath.Path(root) / 'cache' / 'xla'))
   jax.config.update('jax_persistent_cache_min_compile_time_secs', 0)
   jax.config.update('jax_persistent_cache_min_entry_size_bytes', 0)
 
@@ -62,30 +62,39 @@ def _finished(root, plan) -> bool:
   return stages.is_finished(stages.read_manifest(stages.directory(root, plan)))
 
 
+def _status(root, plans) -> dict[str, str]:
+  """{key: 'finished' | 'locked' (another runner trains it) | 'open'}."""
+  return {p.key: 'finished' if _finished(root, p) else
+          'locked' if stages.is_locked(stages.directory(root, p)) else 'open' for p in plans}
+
+
 def run_local(plans, root: str, data_dir: str | None, keys=None,
               poll_seconds: float = 2.0) -> None:
   """Trains the unfinished stages among `keys` (default: all) in order.
 
   A stage whose source is being trained by another runner waits for it; a
   stage whose source is neither finished, nor to be trained here, nor being
-  trained elsewhere is an error.
+  trained elsewhere is an error. Every process of a multi-process job runs
+  this together: process 0 reads the stages' states and all act on them.
   """
   by_key = {p.key: p for p in plans}
   todo = [p for p in plans if keys is None or p.key in keys]
+  watched = todo + [by_key[p.parent] for p in todo if p.parent in by_key]
   for plan in todo:
-    if _finished(root, plan):
+    if multihost.from_zero(_finished, root, plan):
       logging.info('Stage %s already finished.', plan.dirname)
   waiting = None
   while True:
-    pending = [p for p in todo if not _finished(root, p)]
+    status = multihost.from_zero(_status, root, watched)
+    pending = [p for p in todo if status[p.key] != 'finished']
     if not pending:
       return
     pending_keys = {p.key for p in pending}
     trained = False
     for plan in pending:
       parent = by_key.get(plan.parent)
-      if parent and not _finished(root, parent):
-        if parent.key in pending_keys or stages.is_locked(stages.directory(root, parent)):
+      if parent and status[parent.key] != 'finished':
+        if parent.key in pending_keys or status[parent.key] == 'locked':
           continue
         raise UserError(
             f'Stage {plan.dirname} transfers from {parent.dirname}, which is not finished.',
@@ -104,7 +113,7 @@ def run_local(plans, root: str, data_dir: str | None, keys=None,
 def collect(plans, root: str) -> list[dict]:
   """Rebuilds ROOT/results.csv from the manifests; returns its rows."""
   table = results.rows(stages.manifests(root), [p.key for p in plans if p.role == 'target'])
-  stages.write_atomic(os.path.join(root, 'results.csv'), results.to_csv(table))
+  stages.write_atomic(str(epath.Path(root) / 'results.csv'), results.to_csv(table))
   return table
 
 
@@ -112,14 +121,14 @@ def analyse(root: str) -> str | None:
   """Analyses ROOT/results.csv into ROOT/analysis (tables, figures,
   report.html: `transfer.analysis`) on process 0; returns the factor table,
   or None where there is nothing to compare (fewer than two pairs)."""
-  if jax.process_index() != 0:
+  if not multihost.is_zero():
     return None
   result = analysis.analyse(analysis.load(root))
   if len(result.pairs) < 2:
     return None
-  out = os.path.join(root, 'analysis')
-  analysis.write(result, out)
-  return f'{analysis.format_factors(result)}\nReport: {os.path.join(out, "report.html")}'
+  out = epath.Path(root) / 'analysis'
+  analysis.write(result, str(out))
+  return f'{analysis.format_factors(result)}\nReport: {out / "report.html"}'
 
 
 def levels(plans) -> list[list[study.StagePlan]]:
@@ -146,8 +155,21 @@ def commands(plans, root: str, argv: list[str]) -> list[str]:
   return [shlex.join(['python', *base, f'--stage={p.key}']) for p in unfinished(plans, root)]
 
 
+def _join_job() -> None:
+  """In a submitit job of several tasks (--nodes, --tasks_per_node), starts
+  JAX's distributed runtime with one process per task: the coordinator is
+  task 0's host, on a port derived from the job id (the same on every task)."""
+  import submitit  # pylint: disable=g-import-not-at-top
+  env = submitit.JobEnvironment()
+  if env.num_tasks > 1:
+    port = 20000 + int(hashlib.sha256(env.job_id.encode()).hexdigest(), 16) % 20000
+    multihost.initialize(f'{env.hostnames[0]}:{port}', env.num_tasks, env.global_rank)
+
+
 def run_tasks(config, root: str, keys: list[str]) -> list[str]:
-  """One submitit task: trains the stages `keys` of the study (its chunk)."""
+  """One submitit job: trains the stages `keys` of the study (its chunk),
+  with every task of the job as one process of each stage."""
+  _join_job()
   if config.compilation_cache:
     enable_compilation_cache(root)
   plans = plan(config)
@@ -195,6 +217,7 @@ def submit(config, plans, root: str, executor, stages_per_task: int = 1,
     previous = jobs
   if slurm:
     after('afterany')
+  executor.update_parameters(nodes=1, tasks_per_node=1)  # Collecting is one process's job.
   collector = executor.submit(collect_task, config, root)
   if not slurm:
     collector.result()

@@ -10,6 +10,12 @@ Training a stage holds an exclusive lock on its `.lock` file (flock: the
 kernel releases it when the process dies, so a stage left 'running' by a
 killed runner is taken over by the next one, and resumes from its last
 checkpoint). Two runners on one ROOT therefore never train one stage twice.
+A ROOT on a cloud file system (gs://...; all I/O here goes through
+etils.epath) has no flock: there, one runner per stage at a time (the
+SLURM path gives each stage to one array task).
+
+In a multi-process job process 0 holds the lock, reads the manifests and
+decides; the other processes follow (multihost.from_zero) and write nothing.
 """
 
 import contextlib
@@ -22,9 +28,9 @@ import subprocess
 import time
 
 from absl import logging
-import jax
+from etils import epath
 
-from transfer import errors, trainer
+from transfer import errors, multihost, trainer
 from transfer.data import catalog
 from transfer.errors import UserError
 
@@ -33,13 +39,17 @@ LOCK = '.lock'
 
 
 def directory(root: str, plan) -> str:
-  return os.path.join(root, 'stages', plan.dirname)
+  return str(epath.Path(root) / 'stages' / plan.dirname)
+
+
+def is_local(path: str) -> bool:
+  """Whether `path` is on a local (or mounted) file system, not gs:// etc."""
+  return '://' not in str(path)
 
 
 def read_manifest(stage_dir: str) -> dict | None:
   try:
-    with open(os.path.join(stage_dir, MANIFEST)) as f:
-      return json.load(f)
+    return json.loads((epath.Path(stage_dir) / MANIFEST).read_text())
   except FileNotFoundError:
     return None
 
@@ -51,12 +61,11 @@ def is_finished(manifest: dict | None) -> bool:
 def write_atomic(path: str, text: str) -> None:
   """Process 0 writes `text` to a temporary file beside `path`, then renames
   it over `path`: readers see the old file or the new one, never half."""
-  if jax.process_index() != 0:
+  if not multihost.is_zero():
     return
-  tmp = f'{path}.{os.getpid()}.tmp'
-  with open(tmp, 'w') as f:
-    f.write(text)
-  os.replace(tmp, path)
+  tmp = epath.Path(f'{path}.{os.getpid()}.tmp')
+  tmp.write_text(text)
+  tmp.replace(path)
 
 
 def write_json_atomic(path: str, data) -> None:
@@ -64,9 +73,13 @@ def write_json_atomic(path: str, data) -> None:
 
 
 @contextlib.contextmanager
-def lock(stage_dir: str):
-  """Yields True when this process holds the stage's lock, False when another does."""
-  os.makedirs(stage_dir, exist_ok=True)
+def _flock(stage_dir: str):
+  """Yields True when this process holds the stage's lock, False when another
+  does (always True on a file system without flock)."""
+  epath.Path(stage_dir).mkdir(parents=True, exist_ok=True)
+  if not is_local(stage_dir):
+    yield True
+    return
   with open(os.path.join(stage_dir, LOCK), 'a') as f:
     try:
       fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -79,10 +92,19 @@ def lock(stage_dir: str):
       fcntl.flock(f, fcntl.LOCK_UN)
 
 
+@contextlib.contextmanager
+def lock(stage_dir: str):
+  """Yields, on every process, whether this job holds the stage's lock
+  (process 0 takes it)."""
+  with contextlib.ExitStack() as stack:
+    yield multihost.from_zero(lambda: stack.enter_context(_flock(stage_dir)))
+
+
 def is_locked(stage_dir: str) -> bool:
-  if not os.path.isdir(stage_dir):
+  """Whether another runner holds the stage's lock (read on this process)."""
+  if not is_local(stage_dir) or not os.path.isdir(stage_dir):
     return False
-  with lock(stage_dir) as held:
+  with _flock(stage_dir) as held:
     return not held
 
 
@@ -127,7 +149,7 @@ def _checked_parent(plan, parent_dir: str) -> str:
         f'not this stage\'s {model}.', where='config.model',
         fix='transfer from a source trained with the same model (a changed model gives '
         'a new source key, so rerunning the study trains it).')
-  return os.path.join(parent_dir, 'checkpoints')
+  return str(epath.Path(parent_dir) / 'checkpoints')
 
 
 def train(plan, root: str, data_dir: str | None, parent=None) -> dict | None:
@@ -138,7 +160,7 @@ def train(plan, root: str, data_dir: str | None, parent=None) -> dict | None:
   with lock(stage_dir) as held:
     if not held:
       return None
-    manifest = read_manifest(stage_dir)
+    manifest = multihost.from_zero(read_manifest, stage_dir)
     if is_finished(manifest):  # Finished by another runner since we looked.
       return manifest
     if manifest and manifest['state'] == 'running':
@@ -147,12 +169,13 @@ def train(plan, root: str, data_dir: str | None, parent=None) -> dict | None:
                       plan.dirname, manifest['pid'], manifest['host'])
     config = plan.config.copy_and_resolve_references()
     if plan.parent:
-      config.init.checkpoint = _checked_parent(plan, directory(root, parent))
+      config.init.checkpoint = multihost.from_zero(_checked_parent, plan,
+                                                   directory(root, parent))
     manifest = dict(describe(plan), state='running',
                     attempts=(manifest or {}).get('attempts', 0) + 1,
                     host=socket.gethostname(), pid=os.getpid(), code_version=code_version(),
                     started=time.strftime('%Y-%m-%dT%H:%M:%S%z'))
-    path = os.path.join(stage_dir, MANIFEST)
+    path = str(epath.Path(stage_dir) / MANIFEST)
     write_json_atomic(path, manifest)
     logging.info('Stage %s (%s): %s on %s, from %s.', plan.dirname, plan.role,
                  config.task.name, config.dataset, plan.origin)
@@ -178,10 +201,10 @@ def train(plan, root: str, data_dir: str | None, parent=None) -> dict | None:
 
 def manifests(root: str) -> dict[str, dict]:
   """Every readable manifest under ROOT/stages, by key."""
+  stages_dir = epath.Path(root) / 'stages'
   found = {}
-  stages_dir = os.path.join(root, 'stages')
-  for name in sorted(os.listdir(stages_dir)) if os.path.isdir(stages_dir) else ():
-    manifest = read_manifest(os.path.join(stages_dir, name))
+  for stage_dir in sorted(stages_dir.iterdir()) if stages_dir.is_dir() else ():
+    manifest = read_manifest(str(stage_dir))
     if manifest:
       found[manifest['key']] = manifest
   return found

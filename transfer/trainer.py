@@ -21,14 +21,16 @@ import time
 
 from absl import logging
 from clu import metric_writers, metrics as clu_metrics, periodic_actions, parameter_overview
+from etils import epath
 import flax
 import jax
+from jax.experimental import multihost_utils
 import jax.numpy as jnp
 import numpy as np
 import optax
 import PIL.Image
 
-from transfer import checkpoints, errors, models, optim, sharding, tasks
+from transfer import checkpoints, errors, models, multihost, optim, sharding, tasks
 from transfer.data import catalog, pipeline
 from transfer.errors import UserError
 from transfer.models.dense import DenseModel
@@ -80,6 +82,17 @@ def init_state(stage, tx, rng, batch_size):
   return {'step': jnp.zeros((), jnp.int32), 'params': params,
           'batch_stats': variables.get('batch_stats', {}),
           'opt_state': tx.init(params)}
+
+
+def abstract_state(stage, tx, mesh):
+  """The train state's shape on `mesh`, from the stage's `sharding` config:
+  (a tree of ShapeDtypeStructs carrying their shardings, the shardings).
+  What a checkpoint is restored into, on any topology."""
+  shapes = jax.eval_shape(functools.partial(init_state, stage, tx, batch_size=1),
+                          jax.random.key(0))
+  shardings = sharding.state_shardings(shapes, stage.config.sharding, mesh, stage.where)
+  return jax.tree.map(lambda a, s: jax.ShapeDtypeStruct(a.shape, a.dtype, sharding=s),
+                      shapes, shardings), shardings
 
 
 def train_step(state, batch, *, stage, tx, skip_nonfinite: bool = False):
@@ -178,14 +191,15 @@ def evaluate(stage, state, eval_fn, mesh, ds, predict_fn=None,
 
 
 def _write_panels(writer, workdir, step, panels, png: bool):
-  if not panels or jax.process_index() > 0:
+  if not panels or not multihost.is_zero():
     return
   writer.write_images(step, {'eval/examples': np.stack(panels)})
   if png:
-    folder = os.path.join(workdir, 'visualizations', f'step_{step}')
-    os.makedirs(folder, exist_ok=True)
+    folder = epath.Path(workdir) / 'visualizations' / f'step_{step}'
+    folder.mkdir(parents=True, exist_ok=True)
     for i, panel in enumerate(panels):
-      PIL.Image.fromarray(panel).save(os.path.join(folder, f'{i}.png'))
+      with (folder / f'{i}.png').open('wb') as f:
+        PIL.Image.fromarray(panel).save(f, format='PNG')
 
 
 @contextlib.contextmanager
@@ -194,9 +208,12 @@ def _preemption_signals():
   previous handlers return at once, so a second signal acts as usual. One
   left in the list at the end is delivered again, to those handlers (the
   loop empties the list when it acts on it). Outside the main thread,
-  where Python cannot handle signals, the list stays empty."""
+  where Python cannot handle signals, the list stays empty; so it does in a
+  multi-process job, where JAX's preemption service takes SIGTERM and the
+  processes agree on the step to stop at (`_preempted`)."""
   received = []
-  if threading.current_thread() is not threading.main_thread():
+  if (threading.current_thread() is not threading.main_thread()
+      or jax.process_count() > 1):
     yield received
     return
   previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
@@ -218,6 +235,17 @@ def _preemption_signals():
     restore()
     if received:
       os.kill(os.getpid(), received[0])
+
+
+def _preempted(signals: list, step: int) -> str | None:
+  """The name of the signal that stops the loop after `step`, if any: one
+  this process received, or in a multi-process job a SIGTERM any process
+  received, at the step JAX's preemption service had them all agree on."""
+  if signals:
+    return signal.Signals(signals.pop()).name
+  if jax.process_count() > 1 and multihost_utils.reached_preemption_sync_point(step):
+    return 'SIGTERM'
+  return None
 
 
 def _check_finite(logs, step: int, where: str) -> None:
@@ -255,7 +283,7 @@ def train_and_evaluate(config, workdir: str, where: str = 'config',
   builder = pipeline.load_builder(
       dataset, data_dir, (dataset.train_split, dataset.eval_split),
       where=f'{where}.dataset')
-  mesh = sharding.make_mesh()
+  mesh = sharding.make_mesh(config.sharding.model_axis, where=where)
   batch_sharding = sharding.batch_sharding(mesh)
   eval_data = functools.partial(pipeline.eval_batches, builder, dataset, stage.task.fields,
                                 config.input, where=f'{where}.input.eval_batch_size')
@@ -263,12 +291,9 @@ def train_and_evaluate(config, workdir: str, where: str = 'config',
   tx, schedule = optim.make_optimizer(config.optimizer, config.steps, f'{where}.optimizer')
   init_fn = functools.partial(init_state, stage, tx, batch_size=1)
   rng = jax.random.key(config.seed)
-  abstract = jax.eval_shape(init_fn, rng)
-  state_sharding = sharding.tree_shardings(abstract, config.sharding_rules, mesh)
-  abstract = jax.tree.map(lambda a, s: jax.ShapeDtypeStruct(a.shape, a.dtype, sharding=s),
-                          abstract, state_sharding)
+  abstract, state_sharding = abstract_state(stage, tx, mesh)
 
-  ckpt_dir = os.path.join(workdir, 'checkpoints')
+  ckpt_dir = str(epath.Path(workdir) / 'checkpoints')
   resumed = checkpoints.restore_latest(ckpt_dir, abstract, where)
   ckpt = checkpoints.manager(ckpt_dir, save_every=config.checkpoint_every,
                              keep=config.keep_checkpoints)
@@ -361,14 +386,15 @@ def train_and_evaluate(config, workdir: str, where: str = 'config',
         with progress.timed('eval'):
           eval_metrics = run_eval(step, state)
       saved = save(step, force=step == config.steps)
-      if signals:  # The last step too: the stage then finishes on the rerun.
+      stop = _preempted(signals, step)
+      if stop:  # The last step too: the stage then finishes on the rerun.
         if not saved:
           save(step, force=True)
         batches.close()
         ckpt.wait_until_finished()
         ckpt.close()
         writer.flush()
-        raise errors.Preempted(step, signal.Signals(signals.pop()).name)
+        raise errors.Preempted(step, stop)
   jax.block_until_ready(state)
   loop_seconds = time.perf_counter() - loop_start
   batches.close()

@@ -12,7 +12,7 @@ import math
 
 import ml_collections
 
-from transfer import config_base
+from transfer import config_base, sharding
 from transfer.errors import UserError
 
 
@@ -48,6 +48,10 @@ RULES = (
     ('eval_every', *_POSITIVE),
     ('checkpoint_every', *_POSITIVE),
     ('keep_checkpoints', *_POSITIVE),
+    ('sharding.strategy', lambda v: v in sharding.STRATEGIES,
+     ' or '.join(map(repr, sharding.STRATEGIES))),
+    ('sharding.fsdp_min_size', _integer_at_least(0), 'an integer >= 0 (elements)'),
+    ('sharding.model_axis', *_POSITIVE),
 )
 
 

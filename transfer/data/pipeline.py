@@ -43,6 +43,7 @@ import jax
 import numpy as np
 import tensorflow_datasets as tfds
 
+from transfer import multihost
 from transfer.data import augment
 from transfer.data import catalog
 from transfer.data import fields as fields_lib
@@ -68,7 +69,13 @@ def _has_array_record(builder) -> bool:
 def load_builder(info: catalog.DatasetInfo, data_dir: str | None,
                  splits: tuple[str, ...], where: str):
   """The dataset's TFDS builder, prepared in the array_record format: built
-  here if it is generated (synthetic), else checked."""
+  here if it is generated (synthetic), else checked. In a multi-process job
+  process 0 prepares it while the others wait, then they read it (or, with
+  a data dir of their own, render their copy)."""
+  return multihost.zero_first(_load_builder, info, data_dir, splits, where)
+
+
+def _load_builder(info, data_dir, splits, where):
   builder = catalog.builder(info, data_dir)
   missing = lambda b: any(num_examples_in(b, s) is None for s in splits)
   if info.generated and (missing(builder) or not _has_array_record(builder)):

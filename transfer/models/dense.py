@@ -2,10 +2,12 @@
 
 import flax.linen as nn
 import jax.numpy as jnp
+import numpy as np
 
-# ImageNet statistics, in uint8 units.
-_MEAN = jnp.array([0.485, 0.456, 0.406]) * 255
-_STD = jnp.array([0.229, 0.224, 0.225]) * 255
+# ImageNet statistics, in uint8 units (numpy: a jax array made at import
+# would start a backend before jax.distributed.initialize could run).
+_MEAN = np.array([0.485, 0.456, 0.406], np.float32) * 255
+_STD = np.array([0.229, 0.224, 0.225], np.float32) * 255
 
 
 class DenseModel(nn.Module):
