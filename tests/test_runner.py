@@ -1,9 +1,9 @@
 """The study runner with real processes: killed at random moments and rerun,
-two runners on one root, submitit's local executor, and printed per-stage
-commands.
+two runners on one root, submitit's local executor (with jobs of two
+processes), and printed per-stage commands.
 
-The study is the demo's smoke variant over two seeds: one source, two
-baselines and two transfers.
+The study is the demo's smoke variant, mostly over two seeds: one source,
+two baselines and two transfers.
 """
 
 import csv
@@ -89,17 +89,24 @@ def test_two_runners_on_one_root_train_every_stage_once(tmp_path, synthetic_data
   assert len(hosts) == 2, 'both runners trained stages'
 
 
-def test_submitit_local_executor_runs_the_study_in_chunks(tmp_path, synthetic_data_dir,
-                                                          xla_cache):
+def test_submitit_local_executor_runs_multi_process_stages_in_chunks(
+    tmp_path, demo_run, synthetic_data_dir, xla_cache):
+  """Each array task a job of two processes (--tasks_per_node=2, one CPU
+  device each), two stages per task: the same stages as one process with
+  two devices (demo_run), bit for bit."""
   root = str(tmp_path / 'root')
-  run = main(*_args(root, synthetic_data_dir, '--cluster=local', '--stages_per_task=2'),
-             cache=xla_cache)
+  run = main('--config=configs/demo.py:smoke', f'--workdir={root}',
+             f'--config.data_dir={synthetic_data_dir}', '--cluster=local', '--stages_per_task=2',
+             '--tasks_per_node=2', cache=xla_cache, env={'XLA_FLAGS': ''})
   assert run.returncode == 0, run.stderr[-5000:]
-  manifests, rows = _assert_study_done(root, attempts=1)
-  # Level 0 (source, two baselines) in two array tasks, level 1 in one.
-  assert len({m['pid'] for m in manifests.values()}) == 3
-  assert len(glob.glob(os.path.join(root, 'submitit', '*', '*_result.pkl'))) == 4
-  assert rows[0]['source_dataset'] == 'synthetic_sunny'
+  assert run.stdout.splitlines()[-6:] == demo_run[1].stdout.splitlines()[-6:]
+  manifests = _manifests(root)
+  assert sorted(m['role'] for m in manifests.values()) == ['baseline', 'source', 'target']
+  reference = _manifests(demo_run[0])
+  assert all(m['metrics'] == reference[k]['metrics'] for k, m in manifests.items())
+  # Level 0 (source, baseline) in one job, level 1 in another, then collect.
+  assert len({m['pid'] for m in manifests.values()}) == 2
+  assert len(glob.glob(os.path.join(root, 'submitit', '*', '*_result.pkl'))) == 2 * 2 + 1
 
 
 def test_printed_commands_train_one_stage_each(tmp_path, synthetic_data_dir, xla_cache):

@@ -212,7 +212,7 @@ def submit(config, plans, root: str, executor, stages_per_task: int = 1,
     jobs = executor.map_array(run_tasks, [config] * len(chunks), [root] * len(chunks), chunks)
     if not slurm:
       for job in jobs:
-        job.result()
+        job.results()  # One per task of the job.
     all_jobs += jobs
     previous = jobs
   if slurm:
