@@ -125,7 +125,8 @@ def _check_workdir(root: str) -> None:
   """`root` is a directory this process can write to, or can be created as
   one; checked before anything runs, and nothing is created here. (A cloud
   path, gs://..., is not checked: its access rights are the bucket's.)"""
-  if '://' in root:
+  from transfer import multihost  # pylint: disable=g-import-not-at-top
+  if not multihost.is_local(root):
     return
   existing = root
   while not os.path.exists(existing):
@@ -208,7 +209,7 @@ def main(argv):
   logging.get_absl_handler().python_handler.addFilter(quiet)  # std logging calls.
   # Before anything that may start a JAX backend (the runtime must come first).
   from transfer import multihost  # pylint: disable=g-import-not-at-top
-  root = _WORKDIR.value if '://' in _WORKDIR.value else os.path.abspath(_WORKDIR.value)
+  root = os.path.abspath(_WORKDIR.value) if multihost.is_local(_WORKDIR.value) else _WORKDIR.value
   try:
     if _DISTRIBUTED.value:
       multihost.initialize(_COORDINATOR.value, _NUM_PROCESSES.value, _PROCESS_ID.value)

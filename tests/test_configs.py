@@ -32,7 +32,7 @@ SUBSETS = {
 }
 # Studies whose smoke run keeps one train size per target (the others only
 # repeat the same stages on more examples).
-ONE_TRAIN_SIZE = ('configs/study_findings.py',)
+ONE_TRAIN_SIZE = ('configs/study_findings.py', 'configs/study_synthetic.py')
 # demo.py:smoke runs end to end on rendered data in tests/test_main.py.
 RUNS = [(path, '') for path in CONFIGS if path not in (CROSS_TASK, 'configs/demo.py')] + [
     (CROSS_TASK, pair) for pair in TASK_PAIRS]

@@ -1,5 +1,5 @@
 """Multi-process jobs on localhost (`python -m transfer.launch`): two
-processes train what one does, and checkpoints move between topologies.
+processes train a stage as one does, and checkpoints move between topologies.
 
 Every multi-process run is bounded by `timeout -s KILL` (JAX's processes
 take SIGTERM for its preemption service) and uses free ports.
@@ -61,23 +61,25 @@ def _assert_close(a, b):
 @pytest.fixture(scope='module')
 def runs(demo_run, tmp_path_factory, synthetic_data_dir, xla_cache):
   """The demo's smoke study in one process with 2 CPU devices (`demo_run`),
-  and in two processes with one each: the same global batch of 8 on 2 devices."""
+  and its source stage in two processes with one each: the same global
+  batch of 8 on 2 devices. (tests/test_runner.py runs the whole study in
+  jobs of two processes through submitit.)"""
   one, single = demo_run
+  source_key = _source(one)[1]['key']
   two = tmp_path_factory.mktemp('two_processes')
-  double = _launch(2, 'main.py', DEMO, f'--workdir={two}',
+  double = _launch(2, 'main.py', DEMO, f'--workdir={two}', f'--stage={source_key}',
                    f'--config.data_dir={synthetic_data_dir}', JAX_COMPILATION_CACHE_DIR=xla_cache)
   assert double.returncode == 0, double.stdout[-2000:] + double.stderr[-5000:]
   return one, two, single, double
 
 
 def test_two_processes_train_what_one_process_does(runs):
-  one, two, single, double = runs
-  table = lambda run: run.stdout.splitlines()[-6:]  # Metrics and gain, as printed.
-  assert table(double) == table(single) and 'relative gain' in single.stdout
+  one, two, _, _ = runs
   a, b = _stages(one), _stages(two)
-  assert sorted(m['role'] for _, m in b.values()) == ['baseline', 'source', 'target']
+  assert [m['role'] for _, m in b.values()] == ['source']
   for key, (dir_b, manifest_b) in b.items():
     dir_a, manifest_a = a[key]  # The same stage key: the same config.
+    assert manifest_b['state'] == 'finished'
     losses_a, losses_b = _losses(dir_a), _losses(dir_b)
     assert sorted(losses_a) == sorted(losses_b) == [1, 2], key
     _assert_close(losses_b, losses_a)

@@ -54,22 +54,23 @@ def _assert_study_done(root, attempts=None):
 
 
 def test_a_study_killed_at_random_moments_ends_bitwise_equal(tmp_path, xla_cache):
-  """bench/torture.py, short: a SIGKILL in the source and in the baseline, a
-  SIGTERM in the transfer, each stage 4 steps with a checkpoint every 2."""
+  """bench/torture.py, short: a SIGKILL in the source and a SIGTERM in the
+  baseline, each stage 4 steps with a checkpoint every 2 (the reliability
+  tests SIGTERM a transfer)."""
   stages = [f'--config.{s}.{key}={value}' for s in ('sources.sunny_seg', 'targets.foggy_depth')
             for key, value in (('steps', 4), ('checkpoint_every', 2))]
   stages += [f'--config.sources.sunny_seg.dataset=synthetic_sunny?{TINY}',
              f'--config.targets.foggy_depth.dataset=synthetic_foggy?{TINY}']
   run = subprocess.run(
-      [sys.executable, 'bench/torture.py', '--kills=3', '--term_every=3', '--seed=1',
+      [sys.executable, 'bench/torture.py', '--kills=2', '--term_every=2', '--seed=1',
        f'--root={tmp_path}', '--', '--config=configs/demo.py:smoke',
        f'--config.data_dir={tmp_path / "tfds"}', *stages],
       cwd=REPO, env=dict(os.environ, JAX_COMPILATION_CACHE_DIR=xla_cache),
       capture_output=True, text=True, timeout=1200, check=False)
   assert run.returncode == 0, run.stdout + _read(str(tmp_path / 'log.txt'))[-5000:]
   kills = [line for line in run.stdout.splitlines() if line.startswith('kill ')]
-  assert [k.split()[2] for k in kills] == ['SIGKILL', 'SIGKILL', 'SIGTERM'], run.stdout
-  assert 'exit 75' in kills[2] or 'exit -15' in kills[2], run.stdout
+  assert [k.split()[2] for k in kills] == ['SIGKILL', 'SIGTERM'], run.stdout
+  assert 'exit 75' in kills[1] or 'exit -15' in kills[1], run.stdout
   assert 'bitwise equal to the uninterrupted run' in run.stdout
   assert 'taking it over' in _read(str(tmp_path / 'log.txt'))
 
@@ -92,8 +93,8 @@ def test_two_runners_on_one_root_train_every_stage_once(tmp_path, synthetic_data
 def test_submitit_local_executor_runs_multi_process_stages_in_chunks(
     tmp_path, demo_run, synthetic_data_dir, xla_cache):
   """Each array task a job of two processes (--tasks_per_node=2, one CPU
-  device each), two stages per task: the same stages as one process with
-  two devices (demo_run), bit for bit."""
+  device each), two stages per task: the same metrics as one process with
+  two devices (demo_run), within 1e-5."""
   root = str(tmp_path / 'root')
   run = main('--config=configs/demo.py:smoke', f'--workdir={root}',
              f'--config.data_dir={synthetic_data_dir}', '--cluster=local', '--stages_per_task=2',
@@ -103,7 +104,9 @@ def test_submitit_local_executor_runs_multi_process_stages_in_chunks(
   manifests = _manifests(root)
   assert sorted(m['role'] for m in manifests.values()) == ['baseline', 'source', 'target']
   reference = _manifests(demo_run[0])
-  assert all(m['metrics'] == reference[k]['metrics'] for k, m in manifests.items())
+  for key, manifest in manifests.items():
+    for name, value in manifest['metrics'].items():
+      assert value == pytest.approx(reference[key]['metrics'][name], rel=1e-5, abs=1e-5)
   # Level 0 (source, baseline) in one job, level 1 in another, then collect.
   assert len({m['pid'] for m in manifests.values()}) == 2
   assert len(glob.glob(os.path.join(root, 'submitit', '*', '*_result.pkl'))) == 2 * 2 + 1

@@ -237,7 +237,8 @@ class _FakeSlurm:
     self.calls, self.dependency, self.count = [], None, 0
 
   def update_parameters(self, **kwargs):
-    self.dependency = kwargs['slurm_additional_parameters'].get('dependency')
+    if 'slurm_additional_parameters' in kwargs:
+      self.dependency = kwargs['slurm_additional_parameters'].get('dependency')
 
   def map_array(self, fn, *args):
     self.count += 1

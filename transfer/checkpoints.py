@@ -38,7 +38,7 @@ def manager(directory: str, *, save_every: int = 1, keep: int = 1,
   options = ocp.CheckpointManagerOptions(
       save_interval_steps=save_every, max_to_keep=keep, create=not read_only,
       read_only=read_only)
-  path = epath.Path(directory if '://' in str(directory) else os.path.abspath(directory))
+  path = epath.Path(os.path.abspath(directory) if multihost.is_local(directory) else directory)
   return ocp.CheckpointManager(path, options=options,
                                item_handlers={'state': ocp.PyTreeCheckpointHandler(),
                                               'meta': ocp.JsonCheckpointHandler()})

@@ -57,6 +57,12 @@ def initialize(coordinator_address: str | None = None, num_processes: int | None
                jax.process_count(), jax.local_device_count(), jax.device_count())
 
 
+def is_local(path) -> bool:
+  """Whether `path` is on a local (or mounted) file system, not gs:// etc.
+  (which etils.epath, Orbax and tf.io.gfile reach, but flock does not)."""
+  return '://' not in str(path)
+
+
 def is_zero() -> bool:
   return jax.process_index() == 0
 

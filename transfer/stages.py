@@ -42,11 +42,6 @@ def directory(root: str, plan) -> str:
   return str(epath.Path(root) / 'stages' / plan.dirname)
 
 
-def is_local(path: str) -> bool:
-  """Whether `path` is on a local (or mounted) file system, not gs:// etc."""
-  return '://' not in str(path)
-
-
 def read_manifest(stage_dir: str) -> dict | None:
   try:
     return json.loads((epath.Path(stage_dir) / MANIFEST).read_text())
@@ -77,7 +72,7 @@ def _flock(stage_dir: str):
   """Yields True when this process holds the stage's lock, False when another
   does (always True on a file system without flock)."""
   epath.Path(stage_dir).mkdir(parents=True, exist_ok=True)
-  if not is_local(stage_dir):
+  if not multihost.is_local(stage_dir):
     yield True
     return
   with open(os.path.join(stage_dir, LOCK), 'a') as f:
@@ -102,7 +97,7 @@ def lock(stage_dir: str):
 
 def is_locked(stage_dir: str) -> bool:
   """Whether another runner holds the stage's lock (read on this process)."""
-  if not is_local(stage_dir) or not os.path.isdir(stage_dir):
+  if not multihost.is_local(stage_dir) or not os.path.isdir(stage_dir):
     return False
   with _flock(stage_dir) as held:
     return not held
