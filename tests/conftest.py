@@ -5,8 +5,10 @@ import os
 os.environ.setdefault('XLA_FLAGS', '--xla_force_host_platform_device_count=8')
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 
+import glob  # pylint: disable=g-import-not-at-top,wrong-import-position
 import hashlib  # pylint: disable=g-import-not-at-top,wrong-import-position
 import importlib.util  # pylint: disable=g-import-not-at-top,wrong-import-position
+import json  # pylint: disable=g-import-not-at-top,wrong-import-position
 import subprocess  # pylint: disable=g-import-not-at-top,wrong-import-position
 import sys  # pylint: disable=g-import-not-at-top,wrong-import-position
 
@@ -41,6 +43,16 @@ def tree_digest(path) -> str:
       with open(full, 'rb') as f:
         digest.update(f.read())
   return digest.hexdigest()
+
+
+def stage_manifests(root) -> dict[str, tuple[str, dict]]:
+  """{stage key: (stage directory, manifest)} of a study ROOT."""
+  found = {}
+  for path in glob.glob(os.path.join(root, 'stages', '*', 'manifest.json')):
+    with open(path) as f:
+      manifest = json.load(f)
+    found[manifest['key']] = (os.path.dirname(path), manifest)
+  return found
 
 
 def load_config(path: str, arg: str = ''):

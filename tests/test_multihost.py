@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from conftest import REPO, main
+from conftest import REPO, main, stage_manifests
 import restore_stage
 from transfer import checkpoints, config_base, launch, optim, sharding, trainer
 
@@ -33,18 +33,9 @@ def _launch(processes, *command, timeout=HARD_TIMEOUT, **env):
       check=False)
 
 
-def _stages(root):
-  """{key: (stage dir, manifest)}."""
-  out = {}
-  for path in glob.glob(os.path.join(root, 'stages', '*', 'manifest.json')):
-    with open(path) as f:
-      manifest = json.load(f)
-    out[manifest['key']] = (os.path.dirname(path), manifest)
-  return out
-
-
 def _source(root):
-  return next(v for v in _stages(root).values() if v[1]['role'] == 'source')
+  """(stage directory, manifest) of the study's source stage."""
+  return next(v for v in stage_manifests(root).values() if v[1]['role'] == 'source')
 
 
 def _losses(stage_dir) -> dict[int, float]:
@@ -75,7 +66,7 @@ def runs(demo_run, tmp_path_factory, synthetic_data_dir, xla_cache):
 
 def test_two_processes_train_what_one_process_does(runs):
   one, two, _, _ = runs
-  a, b = _stages(one), _stages(two)
+  a, b = stage_manifests(one), stage_manifests(two)
   assert [m['role'] for _, m in b.values()] == ['source']
   for key, (dir_b, manifest_b) in b.items():
     dir_a, manifest_a = a[key]  # The same stage key: the same config.
@@ -130,7 +121,7 @@ def test_transfer_from_a_source_of_another_topology(runs):
   config.sharding.update(strategy='fsdp', fsdp_min_size=256)
   stage = trainer.build_stage(config)
   tx, _ = optim.make_optimizer(config.optimizer, config.steps, 'config.optimizer')
-  abstract, shardings = trainer.abstract_state(stage, tx, sharding.make_mesh())
+  _, shardings = trainer.abstract_state(stage, tx, sharding.make_mesh())
   fresh = jax.jit(lambda rng: trainer.init_state(stage, tx, rng, 1),
                   out_shardings=shardings)(jax.random.key(1))
   state, report = checkpoints.restore_subset(
@@ -181,8 +172,7 @@ def test_each_process_gets_its_id_devices_and_the_coordinator():
     (('--process_id=1',), {}, 'need --distributed'),
 ])
 def test_a_bad_distributed_setting_is_one_clear_error(args, env, needle, tmp_path):
-  run = main(DEMO, f'--workdir={tmp_path / "root"}', *args, timeout=120,
-             env={k: v for k, v in env.items()})
+  run = main(DEMO, f'--workdir={tmp_path / "root"}', *args, timeout=120, env=env)
   assert run.returncode == 1 and needle in run.stderr, run.stderr[-2000:]
   assert 'Traceback' not in run.stderr and not (tmp_path / 'root').exists()
 

@@ -8,14 +8,13 @@ two baselines and two transfers.
 
 import csv
 import glob
-import json
 import os
 import subprocess
 import sys
 
 import pytest
 
-from conftest import REPO, main
+from conftest import REPO, main, stage_manifests
 
 SEEDS = '--config.seeds=(0, 1)'
 TINY = 'train=24&validation=8'
@@ -32,12 +31,7 @@ def _read(path):
 
 
 def _manifests(root):
-  found = {}
-  for path in glob.glob(os.path.join(root, 'stages', '*', 'manifest.json')):
-    with open(path) as f:
-      manifest = json.load(f)
-    found[manifest['key']] = manifest
-  return found
+  return {key: manifest for key, (_, manifest) in stage_manifests(root).items()}
 
 
 def _assert_study_done(root, attempts=None):

@@ -80,12 +80,12 @@ def run_local(plans, root: str, data_dir: str | None, keys=None,
   by_key = {p.key: p for p in plans}
   todo = [p for p in plans if keys is None or p.key in keys]
   watched = todo + [by_key[p.parent] for p in todo if p.parent in by_key]
+  status = multihost.from_zero(_status, root, watched)
   for plan in todo:
-    if multihost.from_zero(_finished, root, plan):
+    if status[plan.key] == 'finished':
       logging.info('Stage %s already finished.', plan.dirname)
   waiting = None
   while True:
-    status = multihost.from_zero(_status, root, watched)
     pending = [p for p in todo if status[p.key] != 'finished']
     if not pending:
       return
@@ -108,6 +108,7 @@ def run_local(plans, root: str, data_dir: str | None, keys=None,
         logging.info('Waiting for %d stage(s) that other runners are training.', len(pending))
         waiting = pending_keys
       time.sleep(poll_seconds)
+    status = multihost.from_zero(_status, root, watched)
 
 
 def collect(plans, root: str) -> list[dict]:
