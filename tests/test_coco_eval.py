@@ -1,4 +1,9 @@
-"""CocoEvaluator against pycocotools' COCOeval (to 1e-6), and PCK."""
+"""CocoEvaluator (pycocotools' COCOeval behind the project's interface) and PCK.
+
+CocoEvaluator converts our boxes (ymin, xmin, ymax, xmax) and keypoints (y, x)
+into COCO's records itself; the tests build COCO's records independently here
+and run COCOeval on them directly, and check closed-form values.
+"""
 
 import contextlib
 import io
@@ -226,6 +231,21 @@ def test_perfect_detections():
   assert kpts == pytest.approx(dict.fromkeys(_KPT_KEYS, 1.), abs=1e-12)
 
 
+def test_one_hit_and_one_false_positive_closed_form():
+  # Two gts; the best detection hits one exactly, the next is a miss: recall
+  # reaches 1/2 at precision 1, so 51 of the 101 recall points have precision 1
+  # at every IoU threshold, and recall is 1/2.
+  gt = np.array([[0, 0, 50, 50], [100, 100, 160, 180.]])
+  image = dict(gt_boxes=gt, gt_labels=[0, 0], gt_is_crowd=[False, False],
+               gt_areas=[2500., 4800.], det_boxes=np.array([gt[0], [300, 300, 350, 350.]]),
+               det_labels=[0, 0], det_scores=[.9, .8])
+  ours = _ours('bbox', 1, [image])
+  assert ours['ap'] == pytest.approx(51 / 101) and ours['ap50'] == pytest.approx(51 / 101)
+  assert ours['ar100'] == pytest.approx(.5) and ours['ar1'] == pytest.approx(.5)
+  # Both gts are medium (32^2 < area < 96^2): no small or large ones count.
+  assert ours['ap_small'] == ours['ap_large'] == -1.0
+
+
 def test_pck_against_loop():
   rng = np.random.default_rng(0)
   gt = np.concatenate([rng.uniform(0, 100, (6, 4, 2)),
@@ -243,3 +263,37 @@ def test_pck_against_loop():
   assert pck_lib.pck(gt, pred, boxes) == (correct, labelled)
   assert pck_lib.pck_from_counts(correct, labelled) == correct / labelled
   assert pck_lib.pck(gt, gt, boxes, alpha=0.) == (labelled, labelled)
+
+
+def test_pckh_against_loop():
+  # MPII's evaluatePCKh.m: correct if the distance is at most 0.5 * 0.6 * the
+  # head box diagonal; only labelled joints count.
+  rng = np.random.default_rng(1)
+  gt = np.concatenate([rng.uniform(0, 100, (5, 16, 2)), rng.integers(0, 3, (5, 16, 1))], -1)
+  pred = gt[..., :2] + rng.normal(0, 4, (5, 16, 2))
+  heads = rng.uniform(10, 30, 5)
+  correct, labelled = np.zeros(16), np.zeros(16)
+  for n in range(5):
+    for k in range(16):
+      if gt[n, k, 2] > 0:
+        labelled[k] += 1
+        correct[k] += np.hypot(*(pred[n, k] - gt[n, k, :2])) <= 0.5 * 0.6 * heads[n]
+  assert 0 < correct.sum() < labelled.sum()
+  got = pck_lib.pckh(gt, pred, heads)
+  np.testing.assert_array_equal(got[0], correct)
+  np.testing.assert_array_equal(got[1], labelled)
+
+
+def test_paired_predictions_find_each_persons_instance():
+  rng = np.random.default_rng(2)
+  gt = np.concatenate([rng.uniform(0, 200, (3, 16, 2)), np.full((3, 16, 1), 2.)], -1)
+  heads = np.full(3, 20.)
+  # Instances: person 2, junk, person 0, person 1 (the junk scores lowest).
+  pred = np.stack([gt[2, :, :2], rng.uniform(0, 200, (16, 2)), gt[0, :, :2], gt[1, :, :2]])
+  np.testing.assert_array_equal(
+      pck_lib.paired_predictions(gt, pred, [.9, .1, .8, .7], heads), [2, 3, 0])
+  # The three best-scoring predictions only: the junk one is paired, not the lowest.
+  np.testing.assert_array_equal(
+      pck_lib.paired_predictions(gt, pred, [.9, .8, .7, .1], heads)[[0, 2]], [2, 0])
+  # Fewer predictions than people: one goes without.
+  assert sorted(pck_lib.paired_predictions(gt, pred[:2], [.9, .8], heads)) == [-1, 0, 1]

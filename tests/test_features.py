@@ -8,7 +8,7 @@ import pytest
 import tensorflow_datasets as tfds
 
 from conftest import REPO
-from transfer.data import builders, catalog, features, mock
+from transfer.data import builders, catalog, features, fields, mock
 from transfer_datasets.coco import coco2017
 
 K = 3
@@ -48,6 +48,25 @@ def test_invalid_names_the_object_and_the_problem(edit, problem):
   example['objects']['bbox'][1] = [0.0, 0.0, 0.5, 1.0]
   edit(example['objects'])
   assert problem in features.invalid(example)
+
+
+def test_reference_boxes_are_stored_normalised_and_their_sizes_read_in_pixels():
+  example = _example(reference_boxes=[[2, 1, 6, 4], [0, 0, 0, 0]], reference_box=True)
+  assert features.invalid(example) is None
+  # (ymin, xmin, ymax, xmax) of a 10x20 image; zero for an object without one.
+  np.testing.assert_allclose(example['objects']['reference_box'],
+                             [[0.1, 0.1, 0.4, 0.3], [0, 0, 0, 0]])
+  sizes = fields.FIELDS['reference_sizes'].read_from(example, 4)
+  np.testing.assert_allclose(sizes, [5.0, 0, 0, 0], rtol=1e-6)  # a 4 x 3 px box: diagonal 5
+  np.testing.assert_array_equal(fields.FIELDS['reference_sizes'].read_from(_example(), 2), 0)
+  example['objects']['reference_box'][1] = [0.5, 0.25, 0.375, 0.5]
+  assert features.invalid(example) == (
+      'object 1 has reference box (ymin, xmin, ymax, xmax) = (0.5, 0.25, 0.375, 0.5): '
+      'its corners are swapped')
+  with pytest.raises(ValueError, match='stores none'):
+    _example(reference_boxes=[[2, 1, 6, 4], [0, 0, 0, 0]])
+  assert 'reference_box' in features.example_features(K, True)['objects'].feature
+  assert 'reference_box' not in features.example_features(K)['objects'].feature
 
 
 def test_swapped_corners_are_named():

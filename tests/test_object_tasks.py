@@ -66,6 +66,7 @@ def _batch(examples=EXAMPLES, slots=4, example_valid=(True, True)):
   areas = np.prod((boxes[..., 2:] - boxes[..., :2]) * hw, -1)
   return {'boxes': boxes, 'labels': labels, 'objects_valid': valid,
           'is_crowd': crowd, 'areas': areas, 'keypoints': kps,
+          'reference_sizes': np.zeros(shape, np.float32),
           'image_hw': np.tile(np.array(IMAGE_HW, np.int32), (len(examples), 1)),
           '_valid': np.array(example_valid)}
 
@@ -337,14 +338,18 @@ def _perfect_keypoint_outputs(batch):
           'keypoint_subpixel': jnp.asarray(subpixel)}
 
 
-@pytest.mark.parametrize('single_instance', [False, True])
-def test_keypoints_perfect_outputs_decode_to_ground_truth(single_instance):
+@pytest.mark.parametrize('metric', ['ap', 'pck', 'pckh'])
+def test_keypoints_perfect_outputs_decode_to_ground_truth(metric):
   batch = _batch()
+  single_instance = metric == 'pck'
   if single_instance:  # Keep one object per example.
     batch['objects_valid'][0, 1:] = False
-  info = _info(single_instance=single_instance)
+  pckh = dict(reference_box='head', pckh_keypoints=(0, 2)) if metric == 'pckh' else {}
+  if pckh:  # Head boxes of 4 px: PCKh's threshold is 0.5 * 0.6 * 4 = 1.2 px.
+    batch['reference_sizes'][:] = 4.0
+  info = _info(single_instance=single_instance, **pckh)
   task = keypoints.Task(config_base.task('keypoints', max_instances=6), info)
-  assert task.metric == ('pck' if single_instance else 'ap')
+  assert task.metric == metric
   predictions = {k: np.asarray(v)
                  for k, v in task.predict(_perfect_keypoint_outputs(batch), batch).items()}
   for b, n in zip(*np.nonzero(batch['objects_valid'])):
@@ -358,5 +363,15 @@ def test_keypoints_perfect_outputs_decode_to_ground_truth(single_instance):
   evaluator.update({k: np.asarray(v) for k, v in task.eval_stats(predictions, batch).items()})
   metrics = evaluator.result()
   assert metrics['ap'] == pytest.approx(1.0)
-  if single_instance:
-    assert metrics['pck'] == pytest.approx(1.0)
+  assert metrics[metric] == pytest.approx(1.0)
+  assert ('pckh' in metrics) == (metric == 'pckh')
+  if pckh:  # Keypoint 0 moved by 1.1 px stays correct, by 1.3 px not; keypoint 1 is not counted.
+    labelled = (batch['keypoints'][..., 2] > 0)[batch['objects_valid']]
+    for shift, expected in ((1.1, 1.0), (1.3, 1 - labelled[:, 0].sum() / labelled[:, [0, 2]].sum())):
+      moved = predictions['keypoints'].copy()
+      moved[..., 0, 0] += shift / IMAGE_HW[0]
+      moved[..., 1, :2] += 0.5
+      evaluator = task.evaluator()
+      evaluator.update({k: np.asarray(v) for k, v in task.eval_stats(
+          dict(predictions, keypoints=moved), batch).items()})
+      assert evaluator.result()['pckh'] == pytest.approx(expected)

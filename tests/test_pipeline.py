@@ -76,7 +76,7 @@ def _check_shapes(batch, size, keys=KEYS, n=N, evaluation=False):
                     is_crowd=((n,), np.bool_), objects_valid=((n,), np.bool_),
                     areas=((n,), np.float32))
   if 'keypoints' in keys:
-    expected['keypoints'] = ((n, K, 3), np.float32)
+    expected.update(keypoints=((n, K, 3), np.float32), reference_sizes=((n,), np.float32))
   if evaluation:
     expected.update(_valid=((), np.bool_), image_hw=((2,), np.int32))
   assert {key: (value.shape, value.dtype) for key, value in batch.items()} == {

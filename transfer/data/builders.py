@@ -77,7 +77,7 @@ class ManualBuilder(features.ExampleBuilder, skip_registration=True):
     info = self.dataset_info
     return self.dataset_info_from_configs(
         description=inspect.getdoc(type(self)) or '',
-        features=features.example_features(info.num_keypoints),
+        features=features.example_features(info.num_keypoints, bool(info.reference_box)),
         metadata=tfds.core.MetadataDict(
             catalog_name=info.name, domain=info.domain, tasks=list(info.tasks),
             class_names=list(info.class_names),
@@ -96,8 +96,8 @@ class ManualBuilder(features.ExampleBuilder, skip_registration=True):
   def example(self, image: np.ndarray, **annotations) -> dict:
     """`example(...)` with this dataset's ignore label and keypoint count."""
     info = self.dataset_info
-    return example(image, ignore_label=info.ignore_label,
-                   num_keypoints=info.num_keypoints, **annotations)
+    return example(image, ignore_label=info.ignore_label, num_keypoints=info.num_keypoints,
+                   reference_box=bool(info.reference_box), **annotations)
 
   def fail(self, path, problem: str) -> DatasetFileError:
     """The error to raise for a malformed file (names it, gives the steps)."""
@@ -305,13 +305,15 @@ def remap(labels: np.ndarray, mapping: Mapping[int, int] | Sequence[int],
 # --------------------------------------------------------------- examples --
 
 def example(image: np.ndarray, *, ignore_label: int, num_keypoints: int,
+            reference_box: bool = False,
             segmentation: np.ndarray | None = None,
             depth: np.ndarray | None = None,
             instances: np.ndarray | None = None,
             boxes: np.ndarray | None = None,
             labels: Iterable[int] | None = None,
             keypoints: np.ndarray | None = None,
-            is_crowd: Iterable[bool] | None = None) -> dict:
+            is_crowd: Iterable[bool] | None = None,
+            reference_boxes: np.ndarray | None = None) -> dict:
   """One example in the format of `features.py`, from pixel-unit annotations.
 
   Args:
@@ -327,9 +329,14 @@ def example(image: np.ndarray, *, ignore_label: int, num_keypoints: int,
       (COCO's and MPII's convention: the centre of pixel c is c + 0.5 here)
       and COCO visibility (0 = not labelled, 1 = occluded, 2 = visible).
     is_crowd: [N]; default all False.
+    reference_boxes: [N, 4] pixel (x0, y0, x1, y1) as `boxes`, zero for an
+      object without one; only with `reference_box` (the dataset stores them),
+      where they default to all zero.
   """
+  if reference_boxes is not None and not reference_box:
+    raise ValueError('reference_boxes given, but the dataset stores none (reference_box).')
   height, width = image.shape[:2]
-  out = features.empty_annotations(height, width, num_keypoints, ignore_label)
+  out = features.empty_annotations(height, width, num_keypoints, ignore_label, reference_box)
   out['image'] = np.asarray(image, np.uint8)
   for key, value in (('segmentation', segmentation), ('instances', instances)):
     if value is not None:
@@ -349,12 +356,13 @@ def example(image: np.ndarray, *, ignore_label: int, num_keypoints: int,
                            else np.asarray(list(is_crowd), np.bool_).reshape(num))
     scale = np.array([width, height], np.float32)
     if boxes is not None:
-      b = np.asarray(boxes, np.float32).reshape(num, 4)
-      xy0, xy1 = np.clip(b[:, :2] / scale, 0, 1), np.clip(b[:, 2:] / scale, 0, 1)
-      objects['bbox'] = np.stack([xy0[:, 1], xy0[:, 0], xy1[:, 1], xy1[:, 0]], -1)
+      objects['bbox'] = _normalised_boxes(boxes, num, scale)
       out['has_boxes'] = True
     else:
       objects['bbox'] = np.zeros((num, 4), np.float32)
+    if reference_box:
+      objects['reference_box'] = (np.zeros((num, 4), np.float32) if reference_boxes is None
+                                  else _normalised_boxes(reference_boxes, num, scale))
     if keypoints is not None:
       k = np.asarray(keypoints, np.float32).reshape(num, num_keypoints, 3)
       xy = (k[..., :2] + 0.5) / scale
@@ -366,6 +374,13 @@ def example(image: np.ndarray, *, ignore_label: int, num_keypoints: int,
     elif num_keypoints:
       objects['keypoints'] = np.zeros((num, num_keypoints, 3), np.float32)
   return out
+
+
+def _normalised_boxes(boxes, num: int, scale) -> np.ndarray:
+  """Pixel (x0, y0, x1, y1) -> normalised (ymin, xmin, ymax, xmax), clipped."""
+  b = np.asarray(boxes, np.float32).reshape(num, 4)
+  xy0, xy1 = np.clip(b[:, :2] / scale, 0, 1), np.clip(b[:, 2:] / scale, 0, 1)
+  return np.stack([xy0[:, 1], xy0[:, 0], xy1[:, 1], xy1[:, 0]], -1)
 
 
 def _check_hw(key, value, height, width):

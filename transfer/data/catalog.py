@@ -39,6 +39,12 @@ class DatasetInfo:
   keypoint_skeleton: tuple[tuple[int, int], ...] = ()  # pairs drawn as lines
   oks_sigmas: tuple[float, ...] = ()         # per keypoint, for OKS AP
   single_instance: bool = False  # one keypoint instance per image: PCK too
+  # What each object's stored reference box is ('head': MPII's head boxes, so
+  # keypoint evaluation adds PCKh); '' = none stored.
+  reference_box: str = ''
+  # Keypoints in PCKh's total ('pckh'; MPII's literature leaves out the pelvis
+  # and thorax); empty = no PCKh. Needs reference_box='head'.
+  pckh_keypoints: tuple[int, ...] = ()
   description: str = ''     # one line: what the images and labels are
   generated: bool = False   # built offline on first use (no download needed)
   train_split: str = 'train'

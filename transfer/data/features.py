@@ -29,6 +29,12 @@ keys, and the input pipeline relies on nothing else:
                                       key (TF cannot parse a [N, 0, 3]
                                       sequence feature).
   objects/is_crowd  bool   [N]        COCO-style crowd regions.
+  objects/reference_box                a per-object reference box, laid out and
+                    float32 [N, 4]    normalised like bbox, all zero where an
+                                      object has none. Only in datasets whose
+                                      catalogue entry names one
+                                      (`reference_box`: MPII's head boxes, the
+                                      scale of PCKh).
   has_segmentation, has_depth, has_boxes, has_keypoints, has_instances
                     bool   []         which annotations are present in this
                                       example (absent dense maps are stored
@@ -53,7 +59,8 @@ ANNOTATIONS = ('segmentation', 'depth', 'boxes', 'keypoints')
 FLAGS = tuple(f'has_{name}' for name in (*ANNOTATIONS, 'instances'))
 
 
-def example_features(num_keypoints: int) -> tfds.features.FeaturesDict:
+def example_features(num_keypoints: int,
+                     reference_box: bool = False) -> tfds.features.FeaturesDict:
   """The TFDS feature spec of the example format (see module docstring)."""
   objects = {
       'bbox': tfds.features.Tensor(shape=(4,), dtype=np.float32),
@@ -62,6 +69,8 @@ def example_features(num_keypoints: int) -> tfds.features.FeaturesDict:
   }
   if num_keypoints:
     objects['keypoints'] = tfds.features.Tensor(shape=(num_keypoints, 3), dtype=np.float32)
+  if reference_box:
+    objects['reference_box'] = tfds.features.Tensor(shape=(4,), dtype=np.float32)
   return tfds.features.FeaturesDict({
       'image': tfds.features.Image(shape=(None, None, 3), dtype=np.uint8),
       'segmentation': tfds.features.Image(
@@ -78,7 +87,7 @@ def example_features(num_keypoints: int) -> tfds.features.FeaturesDict:
 
 
 def empty_annotations(height: int, width: int, num_keypoints: int,
-                      ignore_label: int) -> dict:
+                      ignore_label: int, reference_box: bool = False) -> dict:
   """Placeholders for annotations an example does not have."""
   objects = {
       'bbox': np.zeros((0, 4), np.float32),
@@ -87,6 +96,8 @@ def empty_annotations(height: int, width: int, num_keypoints: int,
   }
   if num_keypoints:
     objects['keypoints'] = np.zeros((0, num_keypoints, 3), np.float32)
+  if reference_box:
+    objects['reference_box'] = np.zeros((0, 4), np.float32)
   return {
       'segmentation': np.full((height, width, 1), ignore_label, np.uint16),
       'depth': np.zeros((height, width, 1), np.float32),
@@ -108,7 +119,7 @@ def invalid(example: dict, num_classes: int | None = None,
   segmentation and instances, floating depth, each [H, W, 1]); segmentation
   class ids (in [0, num_classes) or the ignore label, when `num_classes` is
   given); depth (finite, not negative); boxes (finite, in [0, 1], ymin <= ymax
-  and xmin <= xmax), object labels (not negative) and keypoints (visibility
+  and xmin <= xmax; reference boxes too), object labels (not negative) and keypoints (visibility
   0, 1 or 2; coordinates in [0, 1], and 0 where the visibility is 0).
   Nothing downstream repairs these.
   """
@@ -116,12 +127,9 @@ def invalid(example: dict, num_classes: int | None = None,
   if problem:
     return problem
   objects = example.get('objects', {})
-  boxes = np.asarray(objects.get('bbox', np.zeros((0, 4))), np.float64).reshape(-1, 4)
-  box = lambda n: f'object {n} has box (ymin, xmin, ymax, xmax) = {tuple(boxes[n].tolist())}'
-  if (n := _first(~np.all(np.isfinite(boxes) & (boxes >= 0) & (boxes <= 1), -1))) is not None:
-    return f'{box(n)}, outside [0, 1]'
-  if (n := _first((boxes[:, 0] > boxes[:, 2]) | (boxes[:, 1] > boxes[:, 3]))) is not None:
-    return f'{box(n)}: its corners are swapped'
+  for key, what in (('bbox', 'box'), ('reference_box', 'reference box')):
+    if (problem := _box_problem(objects.get(key, np.zeros((0, 4))), what)):
+      return problem
   labels = np.asarray(objects.get('label', ()))
   if (n := _first(labels < 0)) is not None:
     return f'object {n} has the negative label {labels[n]}'
@@ -136,6 +144,16 @@ def invalid(example: dict, num_classes: int | None = None,
       return f'{point(nk)}, outside [0, 1]'
     if (nk := _first(np.any(yx != 0, -1) & ~labelled)) is not None:
       return f'{point(nk)}, not 0 although its visibility is 0'
+  return None
+
+
+def _box_problem(boxes, what: str) -> str | None:
+  boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
+  box = lambda n: f'object {n} has {what} (ymin, xmin, ymax, xmax) = {tuple(boxes[n].tolist())}'
+  if (n := _first(~np.all(np.isfinite(boxes) & (boxes >= 0) & (boxes <= 1), -1))) is not None:
+    return f'{box(n)}, outside [0, 1]'
+  if (n := _first((boxes[:, 0] > boxes[:, 2]) | (boxes[:, 1] > boxes[:, 3]))) is not None:
+    return f'{box(n)}: its corners are swapped'
   return None
 
 

@@ -101,6 +101,18 @@ def _areas(stored, n):
       height * width), n)
 
 
+def _reference_sizes(stored, n):
+  """The diagonal of each object's reference box in pixels of the original
+  image (0 where it has none), for PCKh; not changed by augmentation."""
+  boxes = stored['objects'].get('reference_box')
+  if boxes is None:
+    return np.zeros(n, np.float32)
+  boxes = np.asarray(boxes, np.float32).reshape(-1, 4)
+  height, width = np.asarray(stored['image']).shape[:2]
+  sides = (boxes[:, 2:] - boxes[:, :2]) * np.array([height, width], np.float32)
+  return _padded(np.hypot(sides[:, 0], sides[:, 1]), n)
+
+
 FIELDS = {field.name: field for field in (
     Field('image', 'bilinear', dtype='uint8'),
     Field('segmentation', 'nearest', pad=IGNORE_LABEL, dtype='int32'),
@@ -116,7 +128,8 @@ FIELDS = {field.name: field for field in (
     Field('is_crowd', 'none', dtype='bool', read=_object_reader('is_crowd', 'bool')),
     Field('objects_valid', 'none', dtype='bool', read=_objects_valid),
     Field('areas', 'none', read=_areas),
-    Field('keypoints', 'points', on_flip=swap_keypoints, requires=('boxes',),
+    Field('reference_sizes', 'none', read=_reference_sizes),
+    Field('keypoints', 'points', on_flip=swap_keypoints, requires=('boxes', 'reference_sizes'),
           read=lambda stored, n: _padded(stored['objects']['keypoints'], n).astype(
               np.float32)),
 )}

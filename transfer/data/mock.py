@@ -41,7 +41,8 @@ def example(info: catalog.DatasetInfo, rng: np.random.Generator) -> dict:
     annotations.update(_objects(info, rng, height, width))
   image = rng.integers(0, 256, (height, width, 3), np.uint8)
   out = builders.example(image, ignore_label=info.ignore_label,
-                         num_keypoints=info.num_keypoints, **annotations)
+                         num_keypoints=info.num_keypoints,
+                         reference_box=bool(info.reference_box), **annotations)
   problem = features.invalid(out)
   if problem:
     raise AssertionError(f'mock example of {info.name}: {problem}')
@@ -68,6 +69,9 @@ def _objects(info, rng, height, width) -> dict:
     xy = corner + rng.uniform(0, 1, (count, k, 2)) * extent - 0.5
     visibility = rng.integers(0, 3, (count, k))
     out['keypoints'] = np.concatenate([xy, visibility[..., None]], -1)
+  if info.reference_box:  # The top quarter of the box, as a head would be.
+    out['reference_boxes'] = np.concatenate(
+        [boxes[:, :3], boxes[:, 1:2] + (boxes[:, 3:] - boxes[:, 1:2]) / 4], -1)
   return out
 
 

@@ -25,7 +25,9 @@ padded: boxes float32 [B, N, 4] (ymin, xmin, ymax, xmax) normalised by the
 batch's image size, labels int32 [B, N], is_crowd and objects_valid bool
 [B, N] (False for padding and for objects the crop removed), areas float32
 [B, N] (pixels in the original image), keypoints float32 [B, N, K, 3]
-(y, x, visibility; all 0 where visibility is 0). Evaluation batches also hold
+(y, x, visibility; all 0 where visibility is 0) with reference_sizes float32
+[B, N] (the diagonal of each object's reference box in original pixels, 0
+where none: MPII's head size). Evaluation batches also hold
 `_valid` bool [B] (False on padding examples) and `image_hw` int32 [B, 2],
 each example's original height and width.
 """

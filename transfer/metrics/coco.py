@@ -1,147 +1,81 @@
-"""COCO detection (bbox) and keypoint (OKS) metrics in numpy.
+"""COCO detection (bbox) and keypoint (OKS) AP, computed by pycocotools' COCOeval.
 
-`CocoEvaluator` re-implements the semantics of pycocotools' `COCOeval` with
-default parameters (per-category evaluation, greedy matching per IoU threshold,
-crowd and area-range ignore rules, 101-point interpolated precision) without
-depending on it; tests/test_coco_eval.py holds its numbers equal to
-pycocotools' to 1e-6. Boxes are (ymin, xmin, ymax, xmax) and keypoints (y, x)
-in pixels; they are converted to COCO's (x, y, w, h) and (x, y) internally.
+`CocoEvaluator` collects images in the project's conventions (boxes
+(ymin, xmin, ymax, xmax) and keypoints (y, x) in pixels) as a COCO ground
+truth and result list, and `result` runs pycocotools' own `COCOeval`
+(evaluate, accumulate, summarize) with its default parameters, so the
+numbers are the reference's by construction. The only settings passed on are
+the OKS sigmas of a keypoint set other than COCO's 17 joints.
 """
 
+import contextlib
+import io
 from typing import Sequence
+import warnings
 
 import numpy as np
+
+with warnings.catch_warnings():  # pycocotools imports pkg_resources-era modules.
+  warnings.simplefilter('ignore', DeprecationWarning)
+  from pycocotools import coco as pycoco
+  from pycocotools import cocoeval
 
 COCO_KEYPOINT_SIGMAS = tuple(s / 10 for s in (
     .26, .25, .25, .35, .35, .79, .79, .72, .72, .62, .62, 1.07, 1.07, .87,
     .87, .89, .89))
 
-# As pycocotools' Params (same linspace calls, so thresholds compare bit-equal).
-_IOU_THRESHOLDS = np.linspace(.5, .95, 10)
-_RECALL_THRESHOLDS = np.linspace(0., 1., 101)
-_ALL, _SMALL, _MEDIUM, _LARGE = [0, 1e10], [0, 32**2], [32**2, 96**2], [96**2, 1e10]
-
-# Per iou_type: area ranges, maxDets, and the summary as
-# (name, is_ap, IoU threshold index or None for the mean, area index, maxDets index).
-_SETTINGS = {
-    'bbox': (np.array([_ALL, _SMALL, _MEDIUM, _LARGE], np.float64), (1, 10, 100), (
-        ('ap', True, None, 0, 2), ('ap50', True, 0, 0, 2), ('ap75', True, 5, 0, 2),
-        ('ap_small', True, None, 1, 2), ('ap_medium', True, None, 2, 2),
-        ('ap_large', True, None, 3, 2), ('ar1', False, None, 0, 0),
-        ('ar10', False, None, 0, 1), ('ar100', False, None, 0, 2),
-        ('ar_small', False, None, 1, 2), ('ar_medium', False, None, 2, 2),
-        ('ar_large', False, None, 3, 2))),
-    'keypoints': (np.array([_ALL, _MEDIUM, _LARGE], np.float64), (20,), (
-        ('ap', True, None, 0, 0), ('ap50', True, 0, 0, 0), ('ap75', True, 5, 0, 0),
-        ('ap_medium', True, None, 1, 0), ('ap_large', True, None, 2, 0),
-        ('ar', False, None, 0, 0), ('ar50', False, 0, 0, 0), ('ar75', False, 5, 0, 0),
-        ('ar_medium', False, None, 1, 0), ('ar_large', False, None, 2, 0))),
+# The names of COCOeval.stats, in its order.
+SUMMARY_NAMES = {
+    'bbox': ('ap', 'ap50', 'ap75', 'ap_small', 'ap_medium', 'ap_large', 'ar1', 'ar10',
+             'ar100', 'ar_small', 'ar_medium', 'ar_large'),
+    'keypoints': ('ap', 'ap50', 'ap75', 'ap_medium', 'ap_large', 'ar', 'ar50', 'ar75',
+                  'ar_medium', 'ar_large'),
 }
 
 
-def _to_xywh(boxes):
-  boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
-  return np.stack([boxes[:, 1], boxes[:, 0], boxes[:, 3] - boxes[:, 1],
-                   boxes[:, 2] - boxes[:, 0]], axis=1)
+def _xywh(boxes) -> list[list[float]]:
+  """(ymin, xmin, ymax, xmax) rows -> COCO's [x, y, width, height]."""
+  b = np.asarray(boxes, np.float64).reshape(-1, 4)
+  return np.stack([b[:, 1], b[:, 0], b[:, 3] - b[:, 1], b[:, 2] - b[:, 0]], 1).tolist()
 
 
-def _box_iou(det, gt, gt_crowd):
-  """[D, G] IoU of xywh boxes, computed as pycocotools' C `bbIou`."""
-  dx, dy, dw, dh = det.T[:, :, None]
-  gx, gy, gw, gh = gt.T[:, None, :]
-  w = np.minimum(dw + dx, gw + gx) - np.maximum(dx, gx)
-  h = np.minimum(dh + dy, gh + gy) - np.maximum(dy, gy)
-  overlap = (w > 0) & (h > 0)
-  inter = w * h
-  det_area = dw * dh
-  # For a crowd gt, the detection's own area replaces the union.
-  union = np.where(gt_crowd, det_area, det_area + gw * gh - inter)
-  return np.divide(inter, union, out=np.zeros_like(inter), where=overlap)
+def _flat_keypoints(yx, visibility) -> list[float]:
+  """[K, 2] (y, x) and [K] visibility -> COCO's flat [x1, y1, v1, x2, ...]."""
+  xyv = np.concatenate([np.asarray(yx, np.float64)[:, ::-1],
+                        np.asarray(visibility, np.float64)[:, None]], 1)
+  return xyv.ravel().tolist()
 
 
-def _oks(det_kpts, gt_kpts, gt_visible, gt_box, gt_area, sigmas):
-  """[D, G] object keypoint similarity, as `COCOeval.computeOks`.
-
-  Keypoints are [..., K, 2] (x, y). A gt with no labelled keypoint measures the
-  distance of every detected keypoint to the gt box enlarged to 3x its size.
-  """
-  variances = (2 * sigmas)**2
-  dx = det_kpts[:, None, :, 0] - gt_kpts[None, :, :, 0]
-  dy = det_kpts[:, None, :, 1] - gt_kpts[None, :, :, 1]
-  x, y, w, h = gt_box.T[:, None, :, None]
-  x0, x1, y0, y1 = x - w, x + 2 * w, y - h, y + 2 * h
-  xd, yd = det_kpts[:, None, :, 0], det_kpts[:, None, :, 1]
-  out_x = np.maximum(0, x0 - xd) + np.maximum(0, xd - x1)
-  out_y = np.maximum(0, y0 - yd) + np.maximum(0, yd - y1)
-  labelled = gt_visible.any(-1)[None, :, None]
-  dx = np.where(labelled, dx, out_x)
-  dy = np.where(labelled, dy, out_y)
-  e = (dx**2 + dy**2) / variances / (gt_area[None, :, None] + np.spacing(1)) / 2
-  counted = np.where(labelled, gt_visible[None], True)
-  return (np.exp(-e) * counted).sum(-1) / counted.sum(-1)
-
-
-def _match(sim, gt_ignore, gt_crowd):
-  """Greedy matching of `COCOeval.evaluateImg`, all area ranges and thresholds.
-
-  Args:
-    sim: [D, G] IoU or OKS, detections sorted by descending score.
-    gt_ignore: [A, G] ignore flag of each gt per area range.
-    gt_crowd: [G] crowd flag; a crowd gt can be matched any number of times.
-
-  Returns:
-    [A, T, D] whether each detection is matched, and whether it matched an
-    ignored gt.
-  """
-  num_areas, num_gt = gt_ignore.shape
-  shape = (num_areas, len(_IOU_THRESHOLDS), sim.shape[0])
-  matched, matched_ignored = np.zeros(shape, bool), np.zeros(shape, bool)
-  thresholds = np.minimum(_IOU_THRESHOLDS, 1 - 1e-10)[None, :, None]
-  taken = np.zeros(shape[:2] + (num_gt,), bool)
-  ignore = gt_ignore[:, None, :]
-  for d in np.flatnonzero(sim.max(1, initial=0) >= thresholds.min()):
-    candidate = (sim[d] >= thresholds) & (~taken | gt_crowd)
-    # A detection takes the best regular gt, and an ignored gt only if no
-    # regular one qualifies; among equal best, COCOeval keeps the last gt.
-    regular = candidate & ~ignore
-    candidate = np.where(regular.any(-1, keepdims=True), regular, candidate)
-    value = np.where(candidate, sim[d], -np.inf)
-    best = candidate & (value == value.max(-1, keepdims=True))
-    a, t = np.nonzero(candidate.any(-1))
-    g = num_gt - 1 - np.argmax(best[a, t, ::-1], axis=-1)
-    taken[a, t, g] = True
-    matched[a, t, d] = True
-    matched_ignored[a, t, d] = gt_ignore[a, g]
-  return matched, matched_ignored
+def _quiet():
+  """COCO and COCOeval print progress; keep it off the training log."""
+  stack = contextlib.ExitStack()
+  stack.enter_context(contextlib.redirect_stdout(io.StringIO()))
+  stack.enter_context(warnings.catch_warnings())
+  warnings.simplefilter('ignore', DeprecationWarning)
+  return stack
 
 
 class CocoEvaluator:
-  """Accumulates images, then computes COCO metrics like pycocotools' COCOeval.
+  """Accumulates images; `result` evaluates them all with pycocotools' COCOeval.
 
-  Each image is matched when added; `result` only accumulates, so it can be
-  called at any time.
+  `result` may be called at any time (it builds the COCO objects afresh).
   """
 
   def __init__(self, iou_type: str, num_classes: int,
                oks_sigmas: Sequence[float] | None = None):
-    if iou_type not in _SETTINGS:
-      raise ValueError(f'iou_type must be one of {sorted(_SETTINGS)}, got {iou_type!r}.')
+    if iou_type not in SUMMARY_NAMES:
+      raise ValueError(f'iou_type must be one of {sorted(SUMMARY_NAMES)}, got {iou_type!r}.')
     if iou_type == 'keypoints' and oks_sigmas is None:
       raise ValueError("iou_type 'keypoints' needs oks_sigmas.")
     self.iou_type = iou_type
     self.num_classes = num_classes
     self._sigmas = None if oks_sigmas is None else np.asarray(oks_sigmas, np.float64)
-    self._area_ranges, self._max_dets, self._summary = _SETTINGS[iou_type]
-    # Per class: per image (in order) the sorted scores and the [A, T, D]
-    # matched and ignored flags of its detections; regular gts per class and area.
-    self._scores = [[] for _ in range(num_classes)]
-    self._matched = [[] for _ in range(num_classes)]
-    self._ignored = [[] for _ in range(num_classes)]
-    self._num_regular = np.zeros((num_classes, len(self._area_ranges)), np.int64)
+    self._num_images = 0
+    self._gt, self._dets = [], []
 
   def add_image(self, *, gt_boxes, gt_labels, gt_is_crowd, gt_areas, det_boxes,
                 det_labels, det_scores, gt_keypoints=None, det_keypoints=None):
-    """Matches one image's detections to its ground truth and stores the result.
+    """Adds one image's ground truth and detections.
 
     Args:
       gt_boxes: [N, 4] (ymin, xmin, ymax, xmax).
@@ -149,7 +83,8 @@ class CocoEvaluator:
       gt_is_crowd: [N] crowd flags.
       gt_areas: [N] annotation areas (decide the area range and, for
         keypoints, the OKS scale).
-      det_boxes: [M, 4] (ymin, xmin, ymax, xmax); unused for 'keypoints'.
+      det_boxes: [M, 4] (ymin, xmin, ymax, xmax); unused for 'keypoints'
+        (COCO takes a keypoint result's area from its keypoints' extent).
       det_labels: [M] class ids.
       det_scores: [M] confidences.
       gt_keypoints: [N, K, 3] (y, x, visibility); 'keypoints' only.
@@ -160,88 +95,52 @@ class CocoEvaluator:
     for labels in (gt_labels, det_labels):
       if labels.size and (labels.min() < 0 or labels.max() >= self.num_classes):
         raise ValueError(f'Labels must lie in [0, {self.num_classes}), got {labels}.')
-    gt_crowd = np.asarray(gt_is_crowd, bool).reshape(-1)
-    gt_areas = np.asarray(gt_areas, np.float64).reshape(-1)
-    det_scores = np.asarray(det_scores, np.float64).reshape(-1)
-    gt_xywh = _to_xywh(gt_boxes)
-    gt_ignore = gt_crowd.copy()
-    if self.iou_type == 'bbox':
-      det_xywh = _to_xywh(det_boxes)
-      det_areas = det_xywh[:, 2] * det_xywh[:, 3]
-    else:
-      num_kpts = len(self._sigmas)
-      gt_kpts = np.asarray(gt_keypoints, np.float64).reshape(-1, num_kpts, 3)
-      gt_visible = gt_kpts[..., 2] > 0
-      gt_kpts = gt_kpts[..., 1::-1]
-      det_kpts = np.asarray(det_keypoints, np.float64)[..., 1::-1].reshape(-1, num_kpts, 2)
-      # As `COCO.loadRes`: the area of the extent of all detected keypoints.
-      extent = det_kpts.max(1) - det_kpts.min(1)
-      det_areas = extent[:, 0] * extent[:, 1]
-      gt_ignore |= ~gt_visible.any(-1)
-    lo, hi = self._area_ranges[:, :1], self._area_ranges[:, 1:]
-    gt_ignore = gt_ignore | (gt_areas < lo) | (gt_areas > hi)  # [A, N]
-    det_outside = (det_areas < lo) | (det_areas > hi)  # [A, M]
-
-    for c in np.unique(np.concatenate([gt_labels, det_labels])):
-      gts = np.flatnonzero(gt_labels == c)
-      dets = np.flatnonzero(det_labels == c)
-      dets = dets[np.argsort(-det_scores[dets], kind='mergesort')][:self._max_dets[-1]]
-      if self.iou_type == 'bbox':
-        sim = _box_iou(det_xywh[dets], gt_xywh[gts], gt_crowd[gts])
+    image_id = self._num_images
+    self._num_images += 1
+    crowd = np.asarray(gt_is_crowd, bool).reshape(-1)
+    areas = np.asarray(gt_areas, np.float64).reshape(-1)
+    scores = np.asarray(det_scores, np.float64).reshape(-1)
+    keypoints = self.iou_type == 'keypoints'
+    if keypoints:
+      k = len(self._sigmas)
+      gt_kpts = np.asarray(gt_keypoints, np.float64).reshape(-1, k, 3)
+      det_kpts = np.asarray(det_keypoints, np.float64)
+      det_kpts = det_kpts.reshape(len(det_labels), k, det_kpts.shape[-1])
+    for i, box in enumerate(_xywh(gt_boxes)):
+      # Annotation ids start at 1: COCOeval marks "unmatched" with id 0.
+      ann = {'id': len(self._gt) + 1, 'image_id': image_id, 'category_id': int(gt_labels[i]),
+             'bbox': box, 'area': float(areas[i]), 'iscrowd': int(crowd[i])}
+      if keypoints:
+        ann['keypoints'] = _flat_keypoints(gt_kpts[i, :, :2], gt_kpts[i, :, 2])
+        ann['num_keypoints'] = int((gt_kpts[i, :, 2] > 0).sum())
+      self._gt.append(ann)
+    boxes = None if keypoints else _xywh(det_boxes)
+    for i in range(len(det_labels)):
+      det = {'image_id': image_id, 'category_id': int(det_labels[i]), 'score': float(scores[i])}
+      if keypoints:  # No 'bbox': loadRes would take the box's area, not the extent.
+        det['keypoints'] = _flat_keypoints(det_kpts[i, :, :2], np.ones(k))
       else:
-        sim = _oks(det_kpts[dets], gt_kpts[gts], gt_visible[gts], gt_xywh[gts],
-                   gt_areas[gts], self._sigmas)
-      matched, matched_ignored = _match(sim, gt_ignore[:, gts], gt_crowd[gts])
-      # Unmatched detections outside the area range do not count either.
-      ignored = matched_ignored | (~matched & det_outside[:, None, dets])
-      self._scores[c].append(det_scores[dets])
-      self._matched[c].append(matched)
-      self._ignored[c].append(ignored)
-      self._num_regular[c] += (~gt_ignore[:, gts]).sum(1)
-
-  def _accumulate(self):
-    """Precision [T, R, K, A, M] and recall [T, K, A, M] as `COCOeval.accumulate`."""
-    num_t, num_r, num_a = len(_IOU_THRESHOLDS), len(_RECALL_THRESHOLDS), len(self._area_ranges)
-    shape = (num_t, self.num_classes, num_a, len(self._max_dets))
-    precision = -np.ones(shape[:1] + (num_r,) + shape[1:])
-    recall = -np.ones(shape)
-    for c in range(self.num_classes):
-      if not self._scores[c]:
-        continue
-      scores = np.concatenate(self._scores[c])
-      rank = np.concatenate([np.arange(len(s)) for s in self._scores[c]])
-      matched = np.concatenate(self._matched[c], axis=-1)
-      ignored = np.concatenate(self._ignored[c], axis=-1)
-      for m, max_det in enumerate(self._max_dets):
-        keep = np.flatnonzero(rank < max_det)
-        keep = keep[np.argsort(-scores[keep], kind='mergesort')]
-        counted = ~ignored[..., keep]
-        tp = np.cumsum(matched[..., keep] & counted, axis=-1, dtype=np.float64)
-        fp = np.cumsum(~matched[..., keep] & counted, axis=-1, dtype=np.float64)
-        num_dets = len(keep)
-        for a in range(num_a):
-          num_regular = self._num_regular[c, a]
-          if num_regular == 0:
-            continue
-          rc = tp[a] / num_regular
-          pr = tp[a] / (fp[a] + tp[a] + np.spacing(1))
-          recall[:, c, a, m] = rc[:, -1] if num_dets else 0
-          pr = np.maximum.accumulate(pr[:, ::-1], axis=-1)[:, ::-1]  # envelope
-          for t in range(num_t):
-            idx = np.searchsorted(rc[t], _RECALL_THRESHOLDS, side='left')
-            reached = idx < num_dets
-            precision[t, reached, c, a, m] = pr[t, idx[reached]]
-            precision[t, ~reached, c, a, m] = 0
-    return precision, recall
+        det['bbox'] = boxes[i]
+      self._dets.append(det)
 
   def result(self) -> dict[str, float]:
-    """The COCO summary metrics; -1.0 where no gt counts in that setting."""
-    precision, recall = self._accumulate()
-    out = {}
-    for name, is_ap, t, a, m in self._summary:
-      s = precision[..., a, m] if is_ap else recall[..., a, m]
-      if t is not None:
-        s = s[t]
-      s = s[s > -1]
-      out[name] = float(s.mean()) if s.size else -1.0
-    return out
+    """COCOeval's summary metrics; -1.0 where no ground truth counts."""
+    with _quiet():
+      gt = pycoco.COCO()
+      gt.dataset = {'images': [{'id': i} for i in range(self._num_images)],
+                    'categories': [{'id': c} for c in range(self.num_classes)],
+                    'annotations': self._gt}
+      gt.createIndex()
+      if self._dets:
+        dets = gt.loadRes(self._dets)
+      else:  # loadRes cannot take an empty list.
+        dets = pycoco.COCO()
+        dets.dataset = dict(gt.dataset, annotations=[])
+        dets.createIndex()
+      evaluation = cocoeval.COCOeval(gt, dets, self.iou_type)
+      if self._sigmas is not None:
+        evaluation.params.kpt_oks_sigmas = self._sigmas
+      evaluation.evaluate()
+      evaluation.accumulate()
+      evaluation.summarize()
+    return dict(zip(SUMMARY_NAMES[self.iou_type], map(float, evaluation.stats)))

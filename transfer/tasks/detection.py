@@ -4,7 +4,7 @@ plus the box size (log, grid units) and the centre's sub-cell offset.
 Decoding keeps the `max_detections` highest 3x3 local maxima of the heatmap
 (the max-pool is CenterNet's NMS), so predictions have static shapes. COCO
 box AP, AP50/75, AP small/medium/large and AR@1/10/100 over the original
-image resolution (transfer/metrics/coco.py, equal to pycocotools).
+image resolution (transfer/metrics/coco.py: pycocotools' COCOeval).
 """
 
 import jax

@@ -9,8 +9,9 @@ keypoints, and snaps each one to the nearest peak of its keypoint heatmap
 keypoint's score is its peak's, a regressed one scores 0. Single-instance
 sets (a dog's 20 points) use the same head with the top instance.
 
-Metrics: COCO OKS AP with the dataset's sigmas (equal to pycocotools), and
-PCK@0.1 of the top instance for single-instance sets. The keypoint Gaussians
+Metrics: COCO OKS AP with the dataset's sigmas (pycocotools' COCOeval),
+PCK@0.1 of the top instance for single-instance sets, and PCKh@0.5 for sets
+with head boxes (MPII; the headline metric there). The keypoint Gaussians
 are [B, N, K, h, w] before the max over objects, which is fine for tens of
 objects at 128-256 px; COCO-sized crops would want a windowed version.
 """
@@ -45,7 +46,8 @@ class Task(objects.Task):
 
   def __init__(self, config, dataset):
     super().__init__(config, dataset)
-    self.metric = 'pck' if dataset.single_instance else 'ap'
+    self.metric = ('pckh' if dataset.pckh_keypoints else
+                   'pck' if dataset.single_instance else 'ap')
 
   @property
   def num_keypoints(self) -> int:
@@ -118,12 +120,14 @@ class Task(objects.Task):
             'scores': scores, 'labels': labels}
 
   def eval_stats(self, predictions, batch):
-    return objects.eval_stats(predictions, batch, objects.GT_KEYS + ('keypoints',))
+    return objects.eval_stats(predictions, batch,
+                              objects.GT_KEYS + ('keypoints', 'reference_sizes'))
 
   def evaluator(self):
     return objects.CocoBatchEvaluator(
         'keypoints', self.num_classes, self.dataset.oks_sigmas,
-        single_instance=self.dataset.single_instance)
+        single_instance=self.dataset.single_instance,
+        pckh_keypoints=self.dataset.pckh_keypoints)
 
   def visualize(self, image, predictions, batch):
     to_pixels = np.array([*image.shape[:2], 1.0])

@@ -8,7 +8,8 @@ normalised (y, x) has grid coordinates (y * h, x * w); cell (i, j) spans
 with `objects_valid`, and decoding keeps a fixed number of peaks.
 
 `CocoBatchEvaluator` feeds the valid examples of each evaluation batch, in
-pixels of the original image, to `transfer.metrics.coco.CocoEvaluator`.
+pixels of the original image, to `transfer.metrics.coco.CocoEvaluator`
+(pycocotools' COCOeval) and, for keypoint sets, to PCK or MPII's PCKh.
 """
 
 import jax
@@ -148,14 +149,17 @@ def eval_stats(predictions, batch, keys=GT_KEYS):
 
 
 class CocoBatchEvaluator:
-  """COCO AP (and PCK for single-instance keypoint sets) over valid examples."""
+  """COCO AP over valid examples, with PCK for single-instance keypoint sets
+  and PCKh@0.5 over `pckh_keypoints` for sets with head boxes (MPII)."""
 
   def __init__(self, iou_type, num_classes, oks_sigmas=None,
-               single_instance=False):
+               single_instance=False, pckh_keypoints=()):
     self._num_classes = num_classes
     self._coco = coco.CocoEvaluator(iou_type, num_classes, oks_sigmas)
     self._keypoints = iou_type == 'keypoints'
     self._pck = [0, 0] if single_instance else None
+    self._pckh_keypoints = list(pckh_keypoints)
+    self._pckh = [0.0, 0.0]
 
   def update(self, stats):
     for i in np.flatnonzero(stats['_valid']):
@@ -173,6 +177,8 @@ class CocoBatchEvaluator:
       self._coco.add_image(**kwargs)
       if self._pck is not None:
         self._add_pck(kwargs)
+      if self._pckh_keypoints:
+        self._add_pckh(kwargs, stats['reference_sizes'][i][gt])
 
   def _add_pck(self, image):
     """The top-scoring instance against the first non-crowd ground truth."""
@@ -184,8 +190,22 @@ class CocoBatchEvaluator:
       self._pck[0] += correct
       self._pck[1] += labelled
 
+  def _add_pckh(self, image, head_diagonals):
+    """People with a head box, each paired with one predicted instance."""
+    people = np.flatnonzero(~image['gt_is_crowd'])
+    gt = image['gt_keypoints'][people]
+    heads = head_diagonals[people]
+    paired = pck.paired_predictions(gt, image['det_keypoints'], image['det_scores'], heads)
+    scored = (heads > 0) & (paired >= 0)
+    correct, _ = pck.pckh(gt[scored], image['det_keypoints'][paired[scored]], heads[scored])
+    _, labelled = pck.pckh(gt[heads > 0], gt[heads > 0], heads[heads > 0])
+    self._pckh[0] += correct[self._pckh_keypoints].sum()
+    self._pckh[1] += labelled[self._pckh_keypoints].sum()
+
   def result(self):
     metrics = self._coco.result()
     if self._pck is not None:
       metrics['pck'] = pck.pck_from_counts(*self._pck)
+    if self._pckh_keypoints:
+      metrics['pckh'] = pck.pck_from_counts(*self._pckh)
     return metrics
