@@ -5,9 +5,12 @@ archives once unzipped (RGB JPEGs of 32x18 px instead of 1280x720):
   bdd100k/labels/sem_seg/masks/{train,val}/<name>.png   8-bit grey, 0..18, 255
   bdd100k/images/100k/{train,val}/<name>.jpg
   bdd100k/labels/det_20/det_{train,val}.json            Scalabel frames
+  bdd100k/labels/bdd100k_labels_images_{train,val}.json  2018 labels, same images
 
 The 10K train folder also holds an image without a mask, and the 100K train
-folder an image that is not in det_train.json: neither is an example.
+folder an image that is in neither detection JSON: neither is an example.
+The 2018 frames, as in the release, also hold `drivable area` and `lane`
+polygons (poly2d, no box2d), and a frame whose only label is a lane.
 
   python datasets/bdd100k/make_dummy_data.py
 """
@@ -78,7 +81,68 @@ DET_FRAMES = {
         },
     ],
 }
-DET_UNLABELLED = 'b1d0a191-03dcecc2'  # a 100K train image not in the JSON
+DET_UNLABELLED = 'b1d0a191-03dcecc2'  # a 100K train image not in the JSONs
+
+
+def label_2018(index, category, shape, **attributes):
+  """A label of the 2018 release: `shape` is its box2d (x1, y1, x2, y2) or,
+  for drivable areas and lanes, its poly2d vertices."""
+  label = {'category': category}
+  if category in ('drivable area', 'lane'):
+    label['attributes'] = attributes
+    closed = category == 'drivable area'
+    shapes = {'poly2d': [{'vertices': [list(v) for v in shape],
+                          'types': 'L' * len(shape), 'closed': closed}]}
+  else:
+    label['attributes'] = {'occluded': False, 'truncated': False,
+                           'trafficLightColor': 'none', **attributes}
+    shapes = {'box2d': dict(zip(('x1', 'y1', 'x2', 'y2'), shape))}
+  return {**label, 'manualShape': True, 'manualAttributes': True, **shapes, 'id': index}
+
+
+_ROAD = [(0.0, 12.5), (31.0, 12.5), (31.0, 17.0), (0.0, 17.0)]
+_CURB = [(0.0, 11.25), (14.5, 9.75)]
+FRAMES_2018 = {
+    'train': [
+        {
+            'name': 'b1c66a42-6f7d68ca.jpg',
+            'attributes': {'weather': 'overcast', 'scene': 'city street',
+                           'timeofday': 'daytime'},
+            'timestamp': 10000,
+            'labels': [
+                label_2018(0, 'car', (3.217391, 2.518072, 10.748129, 7.983445),
+                           occluded=True),
+                label_2018(1, 'traffic light', (28.0, 0.0, 31.9, 4.0),
+                           truncated=True, trafficLightColor='green'),
+                label_2018(2, 'drivable area', _ROAD, areaType='direct'),
+                label_2018(3, 'bike', (12.0, 10.0, 19.0, 15.0)),
+                label_2018(4, 'lane', _CURB, laneDirection='parallel', laneStyle='solid',
+                           laneType='road curb'),
+            ],
+        },
+        {  # A frame whose only label is a lane: an image without objects.
+            'name': 'b1c81faa-3df17267.jpg',
+            'attributes': {'weather': 'clear', 'scene': 'highway', 'timeofday': 'night'},
+            'timestamp': 10000,
+            'labels': [label_2018(5, 'lane', _CURB, laneDirection='parallel',
+                                  laneStyle='dashed', laneType='single white')],
+        },
+    ],
+    'val': [
+        {
+            'name': 'b1ca2e5d-84cf9134.jpg',
+            'attributes': {'weather': 'rainy', 'scene': 'residential',
+                           'timeofday': 'daytime'},
+            'timestamp': 10000,
+            'labels': [
+                label_2018(6, 'person', (0.0, 6.0, 7.0, 17.0)),
+                label_2018(7, 'truck', (20.5, 1.25, 23.75, 3.5)),
+                label_2018(8, 'drivable area', _ROAD, areaType='alternative'),
+                label_2018(9, 'motor', (8.0, 8.0, 8.0, 9.5)),  # degenerate: kept
+            ],
+        },
+    ],
+}
 
 
 def segmentation_mask(index: int) -> np.ndarray:
@@ -114,6 +178,8 @@ def main():
     path = ROOT / 'labels' / 'det_20' / f'det_{folder}.json'
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(frames, indent=4))
+    path = ROOT / 'labels' / f'bdd100k_labels_images_{folder}.json'
+    path.write_text(json.dumps(FRAMES_2018[folder], indent=4))
   write_image(ROOT / 'images' / '100k' / 'train' / f'{DET_UNLABELLED}.jpg', rng)
 
 

@@ -1,9 +1,11 @@
 """COCO 2017: everyday photos with panoptic segmentation, boxes and person keypoints.
 
-Three catalogue entries share one builder (`coco2017.Coco2017`, one config
+Four catalogue entries share one builder (`coco2017.Coco2017`, one config
 each): `coco_panoptic` (133-class semantic segmentation from the panoptic
 annotations, plus the thing segments as objects), `coco_detection` (80-class
-boxes with instance maps) and `coco_keypoints` (17 person keypoints).
+boxes with instance maps), `coco_detection_foi` (the same boxes as the Factors
+of Influence paper's builder: crowd regions as ordinary boxes, no instance
+maps) and `coco_keypoints` (17 person keypoints).
 """
 
 from transfer.data.catalog import DatasetInfo
@@ -68,6 +70,18 @@ INFOS = (
         domain='consumer', tasks=('boxes',), class_names=THING_NAMES,
         object_class_names=THING_NAMES, crop_size=(713, 713),
         description='COCO 2017 object detection: boxes and instance masks of 80 classes.'),
+    # As the Factors of Influence paper's builder defines it
+    # (factors_of_influence/fids/coco.py, its 'boxes' config): the same 80
+    # classes and boxes, crowd regions as ordinary boxes (is_crowd False), no
+    # instance maps, has_boxes False on images without annotations. Not
+    # confirmed without MSeg's lists: that its image ids (MSeg's
+    # coco-panoptic-133 lists) are all of train2017 / val2017.
+    DatasetInfo(
+        name='coco_detection_foi', tfds_name='coco2017/detection_foi',
+        builder_module=_BUILDER, domain='consumer', tasks=('boxes',), class_names=THING_NAMES,
+        object_class_names=THING_NAMES, crop_size=(713, 713),
+        description="COCO 2017 object detection as the paper's builder: boxes of 80 classes, "
+                    'crowd regions as ordinary boxes, no instance masks.'),
     DatasetInfo(
         name='coco_keypoints', tfds_name='coco2017/keypoints', builder_module=_BUILDER,
         domain='consumer', tasks=('boxes', 'keypoints'), class_names=('person',),

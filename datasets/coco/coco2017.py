@@ -36,6 +36,23 @@ detection (`coco_detection`), from instances_{split}2017.json: the 80
   but the input pipeline, which takes boxes from the instance map when there
   is one, then drops it.
 
+detection_foi (`coco_detection_foi`), detection as the Factors of Influence
+  paper's builder defines it (`factors_of_influence/fids/coco.py`, its
+  'boxes' config, google-research/google-research), from the same
+  instances_{split}2017.json: every annotation is an ordinary box, crowd
+  regions included (is_crowd False: the paper's builder has no crowd flag,
+  its boxes are the `bbox`es of all annotations of an image); no instance
+  maps (that config stores none), so the input pipeline keeps the boxes as
+  given; an image without annotations is kept with has_boxes False (the
+  paper's builder marks its boxes missing). As in `detection`, and as in
+  the paper's builder: the same 80 categories in increasing id order (its
+  classes 1..80 after its 'background' 0, which has no boxes, are our
+  0..79; it checks the names against the same list) and boxes
+  (x, y, x + w, y + h) in continuous pixels, normalised by the image size.
+  Its image ids come from MSeg's coco-panoptic-133 lists rather than from
+  the instances JSON; we take those to be all of train2017 / val2017, which
+  could not be confirmed without MSeg's list files.
+
 keypoints (`coco_keypoints`), from person_keypoints_{split}2017.json: every
   person annotation is an object (label 0) with its box, is_crowd and 17
   keypoints (x, y, v): x, y are pixel indices (COCO's convention), v is 0
@@ -47,8 +64,8 @@ keypoints (`coco_keypoints`), from person_keypoints_{split}2017.json: every
   usually does); 'validation' keeps all 5000 images, as COCO's keypoint
   evaluation does (detections on person-free images are false positives).
 
-Panoptic and detection keep every image their JSON lists, also those
-without objects. Each image's size must match its JSON `height`/`width`.
+Panoptic and detection (both configs) keep every image their JSON lists,
+also those without objects. Each image's size must match its JSON `height`/`width`.
 
 TFDS's `coco` builder downloads the same files itself and yields raw COCO
 fields (no class mapping, no masks). This builder reuses its JSON parsing,
@@ -73,7 +90,7 @@ from transfer_datasets.coco import KEYPOINT_NAMES
 
 _SPLITS = {'train': 'train2017', 'validation': 'val2017'}
 _ANNOTATIONS = {'panoptic': 'panoptic_{}.json', 'detection': 'instances_{}.json',
-                'keypoints': 'person_keypoints_{}.json'}
+                'keypoints': 'person_keypoints_{}.json', 'detection_foi': 'instances_{}.json'}
 
 
 class Coco2017(builders.ManualBuilder):
@@ -87,9 +104,12 @@ class Coco2017(builders.ManualBuilder):
           name='detection', description='Boxes and instance maps of the 80 classes.'),
       tfds.core.BuilderConfig(
           name='keypoints', description='Persons with 17 keypoints, boxes, instance maps.'),
+      tfds.core.BuilderConfig(
+          name='detection_foi', description="Boxes of the 80 classes as the FoI paper's "
+          'builder: crowd regions as ordinary boxes, no instance maps.'),
   ]
   CATALOG_NAMES = {'panoptic': 'coco_panoptic', 'detection': 'coco_detection',
-                   'keypoints': 'coco_keypoints'}
+                   'keypoints': 'coco_keypoints', 'detection_foi': 'coco_detection_foi'}
   VERSION = tfds.core.Version('1.0.0')
   RELEASE_NOTES = {'1.0.0': 'Initial release.'}
   MANUAL_DOWNLOAD_INSTRUCTIONS = """
@@ -97,20 +117,21 @@ class Coco2017(builders.ManualBuilder):
   needs:
     images (all configs):  http://images.cocodataset.org/zips/train2017.zip
                            http://images.cocodataset.org/zips/val2017.zip
-    detection, keypoints:  http://images.cocodataset.org/annotations/annotations_trainval2017.zip
+    detection(_foi), keypoints:
+                           http://images.cocodataset.org/annotations/annotations_trainval2017.zip
     panoptic:              http://images.cocodataset.org/annotations/panoptic_annotations_trainval2017.zip
   Unzip them all into the manual dir (`unzip FILE -d <manual_dir>`), then
   unzip the two PNG archives nested inside the panoptic one, in place:
     cd <manual_dir>/annotations && unzip panoptic_train2017.zip && unzip panoptic_val2017.zip
   so that these exist (likewise for val2017):
     <manual_dir>/train2017/000000000009.jpg
-    <manual_dir>/annotations/instances_train2017.json         (detection)
+    <manual_dir>/annotations/instances_train2017.json         (detection, detection_foi)
     <manual_dir>/annotations/person_keypoints_train2017.json  (keypoints)
     <manual_dir>/annotations/panoptic_train2017.json          (panoptic)
     <manual_dir>/annotations/panoptic_train2017/000000000009.png
   (manual_dir defaults to <data_dir>/downloads/manual/). Then build with
     python -m transfer.data.build coco_panoptic --manual_dir=<manual_dir>
-  (or coco_detection, coco_keypoints).
+  (or coco_detection, coco_detection_foi, coco_keypoints).
   """
 
   def _split_generators(self, dl_manager):
@@ -220,6 +241,7 @@ class Coco2017(builders.ManualBuilder):
     coco = self._load(json_path, tfds_coco.CocoAnnotationBBoxes)
     info = self.dataset_info
     keypoints = self.builder_config.name == 'keypoints'
+    foi = self.builder_config.name == 'detection_foi'
     categories = coco.categories
     if keypoints:
       person = categories[0] if len(categories) == 1 else {}
@@ -247,6 +269,9 @@ class Coco2017(builders.ManualBuilder):
       if keypoints and split == 'train' and not (points[..., 2] > 0).any():
         continue
       image = self._image(image_dir, image_info)
+      if foi:  # No crowd flag, no masks, no boxes = boxes missing.
+        yield key, self.example(image, boxes=boxes if annotations else None, labels=labels)
+        continue
       instances = self._instance_map(json_path, annotations, *image.shape[:2])
       yield key, self.example(image, boxes=boxes, labels=labels, is_crowd=is_crowd,
                               keypoints=points, instances=instances)

@@ -14,7 +14,8 @@ same file names).
 
 Tiles 2_10 (1000 x 900) and area1 (850 x 1000) are training tiles larger
 than one 800 x 800 window (4 windows each; flat 100-px blocks so the zips
-stay small); 2_13 and area2 are small validation tiles (one window).
+stay small); 2_13 and area2 are small validation tiles (one window). The foi
+config reads all four: Potsdam's two to train, Vaihingen's two to validate.
 
   python datasets/isprs/make_dummy_data.py
 """
@@ -32,19 +33,22 @@ WHITE, BLUE, CYAN = (255, 255, 255), (0, 0, 255), (0, 255, 255)
 GREEN, YELLOW, RED = (0, 255, 0), (255, 255, 0), (255, 0, 0)
 NEAR_GREEN = (10, 250, 5)       # an artefact colour -> tree
 NEAR_YELLOW = (250, 240, 30)    # -> car
+OFF_GREEN = (0, 254, 0)         # off by one: tree within the tolerance, ignored in foi
 GREY = (128, 128, 128)          # no class -> ignore
 BLACK = (0, 0, 0)               # eroded-boundary colour -> ignore
 
 
 def image(height: int, width: int, seed: int) -> np.ndarray:
   """RGB blocks of 100 x 100 whose colour encodes the block's position:
-  channel 0 = 20 * (row // 100) + seed, channel 1 = 25 * (col // 100)."""
+  channel 0 = 20 * (row // 100) + seed, channel 1 = 25 * (col // 100),
+  channel 2 = 10 * (row // 100) + 9 * seed (so that the foi config's
+  pseudo-RGB, which drops Vaihingen's channel 0, still tells rows apart)."""
   rows = np.arange(height)[:, None] // 100
   cols = np.arange(width)[None, :] // 100
   out = np.zeros((height, width, 3), np.uint8)
   out[..., 0] = rows * 20 + seed
   out[..., 1] = cols * 25
-  out[..., 2] = 9 * seed
+  out[..., 2] = rows * 10 + 9 * seed
   return out
 
 
@@ -60,6 +64,7 @@ def large_labels(height: int, width: int) -> np.ndarray:
   labels[610:620, 0:10] = GREY
   labels[620:630, 0:10] = BLACK
   labels[630:640, 0:10] = NEAR_YELLOW
+  labels[640:650, 0:10] = OFF_GREEN
   return labels
 
 

@@ -3,6 +3,7 @@
   images/<9 digits>.jpg                         (as in mpii_human_pose_v1.tar.gz)
   mpii_human_pose_v1_u12_2/mpii_human_pose_v1_u12_1.mat   (MATLAB v5 struct
       RELEASE: annolist, img_train, version, single_person, act, video_list)
+  annot/valid.json                              (HRNet's validation list)
 
 Its quirks, as in the real file: 1-based coordinates; struct arrays whose
 field sets differ between images (test images and some training images have
@@ -11,13 +12,20 @@ number, a string and empty, and missing from one image's points; a joint
 outside the image; an image without `vididx`; a test image; an image with no
 people.
 
-Splits (see mpii.py): videos 6 -> validation (images 015601864, 015599452),
-video 2 and 3 -> train (005808361, 037454012); 052475643 (no joints),
-060111501 (no people) and 070807258 (test) are skipped.
+valid.json lists two persons in HRNet's format: 1-based joints equal
+to the .mat's, [-1, -1] and joints_vis 0 where a joint is not annotated,
+joints_vis 1 for occluded joints, center = objpos, scale as in the .mat.
+
+Splits (see mpii.py): the images of the listed persons -> validation
+(015601864 person 1, with a crowd person; 005808361 person 1, whose other
+person is not listed); the other annotated images -> train (015599452,
+037454012); 052475643 (no joints), 060111501 (no people) and 070807258
+(test) are skipped.
 
   python datasets/mpii/make_dummy_data.py
 """
 
+import json
 import pathlib
 
 import numpy as np
@@ -60,7 +68,7 @@ TEST_PERSON = ('scale', 'objpos')
 
 # (name, img_train, vididx or None, annorect struct array or [] )
 IMAGES = (
-    # Validation (video 6): an annotated person and one without joints.
+    # Validation: a listed person and one without joints (crowd).
     ('015601864.jpg', 1, 6, struct_array([
         dict(x1=20., y1=3., x2=27., y2=10.,
              annopoints=points((9, 24, 4, 1.),      # head top, visible (number)
@@ -72,12 +80,13 @@ IMAGES = (
         dict(x1=40., y1=5., x2=44., y2=9., annopoints=EMPTY,
              scale=0.1, objpos={'x': 42., 'y': 18.}),
     ], PERSON)),
+    # Train (same video as the image above).
     ('015599452.jpg', 1, 6, struct_array([
         dict(x1=5., y1=5., x2=12., y2=12.,
              annopoints=points((9, 8, 6, 1.), (7, 8, 20, 1.)),
              scale=0.15, objpos={'x': 8., 'y': 20.}),
     ], PERSON)),
-    # Train (video 2): two people, a joint outside the image (x = 0).
+    # Validation: person 1 listed, person 2 not; a joint outside the image (x = 0).
     ('005808361.jpg', 1, 2, struct_array([
         dict(x1=2., y1=2., x2=9., y2=8.,
              annopoints=points((9, 5, 3, 1.), (10, 0, 20, 1.), (5, 7, 38, 1.)),
@@ -103,6 +112,21 @@ IMAGES = (
         dict(scale=0.25, objpos={'x': 24., 'y': 20.}),
     ], TEST_PERSON)),
 )
+
+# The persons of valid.json: (image, annorect index, 0-based).
+VALIDATION = (('015601864.jpg', 0), ('005808361.jpg', 0))
+
+
+def validation_entry(name: str, person: int) -> dict:
+  """A valid.json entry for annorect `person` of image `name`, as HRNet's."""
+  rect = next(rects for n, _, _, rects in IMAGES if n == name)[0, person]
+  joints, joints_vis = [[-1., -1.]] * 16, [0] * 16
+  for point in rect['annopoints']['point'][0]:
+    joints[int(point['id'])] = [float(point['x']), float(point['y'])]
+    joints_vis[int(point['id'])] = 1
+  objpos = rect['objpos']
+  return {'joints_vis': joints_vis, 'joints': joints, 'image': name,
+          'scale': float(rect['scale']), 'center': [objpos['x'], objpos['y']]}
 
 
 def main():
@@ -134,6 +158,9 @@ def main():
   data = bytearray(path.read_bytes())
   data[:116] = b'MATLAB 5.0 MAT-file, written by make_dummy_data.py'.ljust(116)
   path.write_bytes(bytes(data))
+  valid = ROOT / 'annot' / 'valid.json'
+  valid.parent.mkdir(parents=True, exist_ok=True)
+  valid.write_text(json.dumps([validation_entry(*v) for v in VALIDATION], indent=1) + '\n')
 
 
 if __name__ == '__main__':

@@ -1,5 +1,8 @@
 """StanfordExtra: 20 keypoints and a silhouette per dog on Stanford Dogs
-images (close-ups, one dog per image)."""
+images (close-ups, one dog per image). Two catalogue entries share one builder
+(`stanford_extra.StanfordExtra`, one config each): `stanford_extra` (v1.2 on
+its official splits) and `stanford_extra_foi` (v1 on the Stanford Dogs lists,
+as the Factors of Influence paper's builder)."""
 
 from transfer.data.catalog import DatasetInfo
 
@@ -13,8 +16,7 @@ KEYPOINT_NAMES = (
     'tail_start', 'tail_end', 'left_ear_base', 'right_ear_base',
     'nose', 'chin', 'left_ear_tip', 'right_ear_tip')
 
-INFOS = (DatasetInfo(
-    name='stanford_extra', tfds_name='stanford_extra',
+_COMMON = dict(
     builder_module='transfer_datasets.stanford_extra.stanford_extra',
     domain='close-ups', tasks=('boxes', 'keypoints'), class_names=('dog',),
     # datasets.md gives no crop; the images are at most about 500 px.
@@ -36,7 +38,26 @@ INFOS = (DatasetInfo(
     # ears), chin and ear tips .035 like the ears.
     oks_sigmas=(0.089, 0.087, 0.107) * 4 + (0.10, 0.10, 0.035, 0.035,
                                             0.026, 0.035, 0.035, 0.035),
-    single_instance=True,
-    train_split='train', eval_split='validation',
-    description='Dogs of 120 breeds (Stanford Dogs images), 20 keypoints '
-                'and a silhouette per dog.'),)
+    single_instance=True)
+
+INFOS = (
+    DatasetInfo(
+        name='stanford_extra', tfds_name='stanford_extra/v12', **_COMMON,
+        train_split='train', eval_split='validation',
+        description='Dogs of 120 breeds (Stanford Dogs images), 20 keypoints '
+                    'and a silhouette per dog (StanfordExtra v1.2 and its splits).'),
+    # As the Factors of Influence paper's builder defines it
+    # (factors_of_influence/fids/stanford_dogs.py): StanfordExtra_v1.json on
+    # Stanford Dogs' train_list.mat / test_list.mat, evaluated on test (it has
+    # no validation split); the same 20 keypoints and (invented) sigmas; the box
+    # img_bbox kept (it stores none, our keypoint task needs one), no
+    # silhouettes. Not confirmed without the v1 file: its entry count and joint
+    # layout (taken from the repository's samples). stanford_extra.py has the
+    # details.
+    DatasetInfo(
+        name='stanford_extra_foi', tfds_name='stanford_extra/foi', **_COMMON,
+        train_split='train', eval_split='test',
+        description="Dogs of 120 breeds, 20 keypoints per dog as the paper's builder "
+                    '(StanfordExtra v1 on the Stanford Dogs train / test lists), '
+                    'with the annotated box.'),
+)

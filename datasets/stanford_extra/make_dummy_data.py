@@ -1,5 +1,5 @@
-"""Writes dummy_data/: a tiny StanfordExtra v1.2 + Stanford Dogs tree in the
-real format.
+"""Writes dummy_data/: a tiny StanfordExtra (v1.2 and v1) + Stanford Dogs
+tree in the real format.
 
   Images/<wnid>-<Breed>/<wnid>_<n>.jpg            (as in images.tar)
   StanfordExtra_v12/StanfordExtra_v12.json        (json.dump of a list; NaN
@@ -7,9 +7,14 @@ real format.
       compressed RLE counts string, "" for one entry)
   StanfordExtra_v12/{train,val,test}_stanford_StanfordExtra_v12.npy
       (int64 indices into the list, unsorted)
+  StanfordExtra_v1.json                           (the original release: the
+      same fields, unlabelled joints [0, 0, 0], no NaN; entry 4 missing)
+  {train,test}_list.mat                           (as in lists.tar: cell
+      arrays file_list, annotation_list [N, 1] and double labels [N, 1])
 
 Entries: 0 val, 1 train (no seg), 2 test, 3 train, 4 val; one more image is
-in Images/ but not in the JSON (as ~8k real ones are).
+in Images/ but not in the JSONs (as ~8k real ones are). Stanford Dogs lists:
+train 0, 3 and the unlabelled image; test 2, 1, 4.
 
   python datasets/stanford_extra/make_dummy_data.py
 """
@@ -20,6 +25,7 @@ import pathlib
 import numpy as np
 from PIL import Image
 from pycocotools import mask as mask_utils
+from scipy import io as scipy_io
 
 ROOT = pathlib.Path(__file__).parent / 'dummy_data'
 NAN = float('nan')
@@ -45,18 +51,31 @@ ENTRIES = (
 )
 SPLITS = {'train': [3, 1], 'val': [4, 0], 'test': [2]}
 UNLABELLED_IMAGE = 'n02085620-Chihuahua/n02085620_10131.jpg'
+# v1: entries in this order; entry 1's joints differ from v1.2 (joint 9 not
+# labelled, joint 3 occluded).
+V1_ENTRIES = (3, 0, 2, 1)
+V1_JOINTS = {1: {3: [6.0, 28.0, 0.0], 13: [25.0, 5.0, 1.0]}}
+# Stanford Dogs lists: entry index (None: the unlabelled image) in list order.
+DOGS_LISTS = {'train': [0, None, 3], 'test': [2, 1, 4]}
+# Breed labels 1..120 of Stanford Dogs (its wnids in increasing order).
+BREEDS = {'n02085620': 1, 'n02087394': 9}
+
+
+def _cells(strings):
+  """A MATLAB cell column of strings, as scipy.io.savemat writes it."""
+  return np.array(strings, object).reshape(-1, 1)
 
 
 def main():
   rng = np.random.default_rng(0)
-  entries = []
-  for img_path, (height, width), bbox, rect, labelled in ENTRIES:
+  entries, v1_entries = [], []
+  for index, (img_path, (height, width), bbox, rect, labelled) in enumerate(ENTRIES):
     path = ROOT / 'Images' / img_path
     path.parent.mkdir(parents=True, exist_ok=True)
     Image.fromarray(rng.integers(0, 256, (height, width, 3), np.uint8)).save(path, quality=90)
     joints = [[0.0, 0.0, 0.0] for _ in range(24)]
-    for index, joint in labelled.items():
-      joints[index] = joint
+    for k, joint in labelled.items():
+      joints[k] = joint
     if rect is None:
       seg = ''
     else:
@@ -66,6 +85,11 @@ def main():
     entries.append({'img_path': img_path, 'img_width': width, 'img_height': height,
                     'joints': joints, 'img_bbox': bbox, 'is_multiple_dogs': False,
                     'seg': seg})
+    v1_joints = [[0.0, 0.0, 0.0] for _ in range(24)]
+    for k, joint in V1_JOINTS.get(index, labelled).items():
+      if np.isfinite(joint).all():
+        v1_joints[k] = joint
+    v1_entries.append({**entries[-1], 'joints': v1_joints})
   path = ROOT / 'Images' / UNLABELLED_IMAGE
   Image.fromarray(rng.integers(0, 256, (20, 20, 3), np.uint8)).save(path, quality=90)
   folder = ROOT / 'StanfordExtra_v12'
@@ -75,6 +99,14 @@ def main():
   for split, indices in SPLITS.items():
     np.save(folder / f'{split}_stanford_StanfordExtra_v12.npy',
             np.fromiter(indices, dtype=np.int64))
+  with open(ROOT / 'StanfordExtra_v1.json', 'w') as f:
+    json.dump([v1_entries[i] for i in V1_ENTRIES], f)
+  for split, indices in DOGS_LISTS.items():
+    files = [UNLABELLED_IMAGE if i is None else ENTRIES[i][0] for i in indices]
+    scipy_io.savemat(ROOT / f'{split}_list.mat', {
+        'file_list': _cells(files),
+        'annotation_list': _cells([f.rsplit('.', 1)[0] for f in files]),
+        'labels': np.array([[BREEDS[f.split('-')[0]]] for f in files], np.float64)})
 
 
 if __name__ == '__main__':

@@ -13,12 +13,28 @@ Each XML `<object>` has a `<name>` and a `<bndbox>` with integer
 are the box's corner coordinates (no VOC-style 1-based shift): x0 = xmin,
 x1 = xmax. `<size>` must agree with the JPEG.
 
-Labels -> our 4 classes (the labels the paper keeps, present in all three
-splits): plastic (also the typo `platstic`) -> 0, bio -> 1, rov -> 2,
-metal -> 3. The other labels of the XML files (cloth, fishing, paper /
-`papper`, rubber, timestamp, unknown, wood) are rare and not classes here:
-those boxes are dropped (the paper's builder labelled them "background").
-A label outside these lists is an error.
+Labels: 4 classes, the labels the paper keeps (present in all three
+splits): plastic (also the typo `platstic`), bio, rov and metal. The other
+labels of the XML files (cloth, fishing, paper / `papper`, rubber,
+timestamp, unknown, wood) are rare and not classes. A label outside these
+lists is an error. Two configs:
+
+`standard` (catalogue `underwater_trash`): plastic 0, bio 1, rov 2, metal 3;
+  the boxes of rare labels are dropped.
+`foi` (catalogue `underwater_trash_foi`): as the Factors of Influence
+  paper's builder (`factors_of_influence/fids/underwater_trash.py`,
+  UTD_BOX_LABELS and UTD_BOX_LABELS_CONVERT): its order metal 0, rov 1,
+  bio 2, plastic 3, and the boxes of rare labels kept as its class 0
+  "background", which is our ignore label 255 (as the paper's class 0 in
+  every `_foi` entry). That builder gives such a box a one-hot label on
+  background; the paper's training code is not public, so what its detector
+  did with them is not known. Our object tasks train and evaluate only the
+  entry's classes (`transfer.tasks.objects.known_objects`): a 255 box is no
+  training target, no ground truth in AP, and detections on it are false
+  positives, as a box of a background class would make them. Unlike a
+  dropped box it is still an object of the example (e.g. the crop that
+  keeps an object may keep it). The paper's builder divides boxes by the
+  XML `<size>`, which must equal the image size here.
 
 TFDS's `voc` builder reads the same XML schema, but its parser is private,
 needs the VOC-only fields (pose, truncated, difficult) and returns boxes
@@ -35,10 +51,10 @@ from transfer.data import builders
 
 _SPLITS = {'train': 'train', 'validation': 'val', 'test': 'test'}
 
-# XML <name> -> class id (see CLASS_NAMES in __init__.py); None = dropped.
+# XML <name> -> the class it denotes (a catalogue class name); None = rare.
 LABELS = {
-    'plastic': 0, 'platstic': 0, 'bio': 1, 'rov': 2, 'metal': 3,
-    'cloth': None, 'fishing': None, 'paper': None, 'papper': None,
+    'plastic': 'plastic', 'platstic': 'plastic', 'bio': 'bio', 'rov': 'rov',
+    'metal': 'metal', 'cloth': None, 'fishing': None, 'paper': None, 'papper': None,
     'rubber': None, 'timestamp': None, 'unknown': None, 'wood': None,
 }
 
@@ -46,9 +62,16 @@ LABELS = {
 class UnderwaterTrash(builders.ManualBuilder):
   """Trash-ICRA19 underwater debris detection (4 classes) in the project's example format."""
 
-  CATALOG_NAME = 'underwater_trash'
   VERSION = tfds.core.Version('1.0.0')
   RELEASE_NOTES = {'1.0.0': 'Initial release.'}
+  BUILDER_CONFIGS = [
+      tfds.core.BuilderConfig(
+          name='standard', description='plastic, bio, rov, metal; rare labels dropped.'),
+      tfds.core.BuilderConfig(
+          name='foi', description="metal, rov, bio, plastic as the FoI paper's builder; rare "
+          'labels kept as background (255).'),
+  ]
+  CATALOG_NAMES = {'standard': 'underwater_trash', 'foi': 'underwater_trash_foi'}
   MANUAL_DOWNLOAD_INSTRUCTIONS = """
   1. Download the dataset archive (trash_ICRA19.zip) from the University
      of Minnesota Data Repository: "Trash-ICRA19: A Bounding Box Labeled
@@ -62,6 +85,8 @@ class UnderwaterTrash(builders.ManualBuilder):
      (manual_dir defaults to <data_dir>/downloads/manual/; the contents of
      trash_ICRA19/ directly in the manual dir work too).
   3. python -m transfer.data.build underwater_trash --manual_dir=<manual_dir>
+     python -m transfer.data.build underwater_trash_foi --manual_dir=<manual_dir>
+     (the same download serves both)
   """
 
   def _split_generators(self, dl_manager):
@@ -87,7 +112,8 @@ class UnderwaterTrash(builders.ManualBuilder):
       yield image_path.stem, self.example(image, boxes=boxes, labels=labels)
 
   def read_xml(self, path, image_hw):
-    """(boxes [N, 4] pixel x0, y0, x1, y1; labels [N]) of one XML file."""
+    """(boxes [N, 4] pixel x0, y0, x1, y1; labels [N]) of one XML file, in
+    this config's classes (rare labels dropped, or the ignore label)."""
     try:
       root = ET.fromstring(builders.read_text(path, self.MANUAL_DOWNLOAD_INSTRUCTIONS))
     except ET.ParseError as e:
@@ -102,6 +128,9 @@ class UnderwaterTrash(builders.ManualBuilder):
       if (xml_w, xml_h) != (0, 0) and (xml_w, xml_h) != (width, height):
         raise self.fail(path, f'<size> is {xml_w:g}x{xml_h:g} (WxH), the image '
                         f'{width}x{height}')
+    info = self.dataset_info
+    class_ids = {name: i for i, name in enumerate(info.class_names)}
+    keep_rare = self.builder_config.name == 'foi'
     boxes, labels = [], []
     for obj in root.iter('object'):
       name = (obj.findtext('name') or '').strip().lower()
@@ -115,9 +144,9 @@ class UnderwaterTrash(builders.ManualBuilder):
         raise self.fail(path, f'an <object> ({name}) has no valid <bndbox>') from e
       if x1 < x0 or y1 < y0:
         raise self.fail(path, f'a {name} box has xmax < xmin or ymax < ymin')
-      if LABELS[name] is not None:
+      if LABELS[name] is not None or keep_rare:
         boxes.append((x0, y0, x1, y1))
-        labels.append(LABELS[name])
+        labels.append(class_ids.get(LABELS[name], info.ignore_label))
     return np.asarray(boxes, np.float32).reshape(-1, 4), labels
 
 

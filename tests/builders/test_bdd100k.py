@@ -71,6 +71,45 @@ class Bdd100kDetectionTest(builder_testing.BuilderTest):
                                [6.0 / H, 0.0, 18.0 / H, 8.0 / W], atol=1e-6)
 
 
+class Bdd100kDetectionFoiTest(builder_testing.BuilderTest):
+  """The paper's definition: 2018 labels, ids in its alphabetical order
+  (bike 0, bus 1, car 2, motor 3, person 4, rider 5, traffic light 6,
+  traffic sign 7, train 8, truck 9), boxes exactly as the JSON's box2d."""
+  DATASET_CLASS = bdd100k.Bdd100k
+  BUILDER_CONFIG_NAMES_TO_TEST = ['detection_foi']
+  SPLITS = {'train': 2, 'validation': 1}  # the image not in the JSON is skipped
+
+  def _by_count(self, split):
+    return {len(ex['objects']['label']): ex for ex in self.examples(split, 'detection_foi')}
+
+  @staticmethod
+  def _pixels(ex):
+    """Decoded boxes as pixel (x1, y1, x2, y2)."""
+    ymin, xmin, ymax, xmax = (ex['objects']['bbox'] * [H, W, H, W]).T
+    return np.stack([xmin, ymin, xmax, ymax], -1)
+
+  def test_box2d_labels_as_given_and_polygons_skipped(self):
+    ex = self._by_count('train')[3]  # car, traffic light, (drivable area), bike, (lane)
+    assert ex['has_boxes'] and not ex['has_segmentation'] and ex['image'].shape == (H, W, 3)
+    np.testing.assert_array_equal(ex['objects']['label'], [2, 6, 0])
+    np.testing.assert_array_equal(ex['objects']['is_crowd'], [False] * 3)
+    np.testing.assert_allclose(self._pixels(ex), [
+        [3.217391, 2.518072, 10.748129, 7.983445],
+        [28.0, 0.0, 31.9, 4.0],  # no +1: inside the 32 px wide image
+        [12.0, 10.0, 19.0, 15.0]], atol=1e-5)
+
+  def test_frame_with_only_a_lane_has_no_objects(self):
+    ex = self._by_count('train')[0]
+    assert ex['has_boxes'] and ex['objects']['bbox'].shape == (0, 4)
+
+  def test_validation_classes_and_degenerate_box(self):
+    ex, = self.examples('validation', 'detection_foi')
+    np.testing.assert_array_equal(ex['objects']['label'], [4, 9, 3])  # person, truck, motor
+    assert not ex['objects']['is_crowd'].any()
+    np.testing.assert_allclose(self._pixels(ex), [
+        [0.0, 6.0, 7.0, 17.0], [20.5, 1.25, 23.75, 3.5], [8.0, 8.0, 8.0, 9.5]], atol=1e-5)
+
+
 # ------------------------------------------------------------ malformed files
 
 def _build(config, manual_dir):
@@ -111,3 +150,13 @@ def test_missing_image_is_named(manual_dir):
   (manual_dir / 'bdd100k/images/100k/val/b1ca2e5d-84cf9134.jpg').unlink()
   with pytest.raises(builders.DatasetFileError, match='b1ca2e5d-84cf9134.jpg: not found'):
     _build('detection', manual_dir)
+
+
+def test_2018_box_of_an_unknown_category_names_the_json(manual_dir):
+  path = manual_dir / 'bdd100k/labels/bdd100k_labels_images_val.json'
+  frames = json.loads(path.read_text())
+  frames[0]['labels'][1]['category'] = 'pedestrian'  # a 2020 name
+  path.write_text(json.dumps(frames))
+  with pytest.raises(builders.DatasetFileError,
+                     match="images_val.json.*unknown box category 'pedestrian'"):
+    _build('detection_foi', manual_dir)

@@ -1,3 +1,4 @@
+import json
 import re
 import shutil
 import tempfile
@@ -133,6 +134,50 @@ class CocoKeypointsTest(builder_testing.BuilderTest):
     np.testing.assert_array_equal(kp[1], 0)
 
 
+class CocoDetectionFoiTest(builder_testing.BuilderTest):
+  """Detection as the paper's builder: crowd regions are ordinary boxes."""
+  DATASET_CLASS = coco2017.Coco2017
+  BUILDER_CONFIG_NAMES_TO_TEST = ['detection_foi']
+  SPLITS = {'train': 2, 'validation': 1}
+
+  def _example(self, config, split, image_id):
+    (ex,) = [ex for ex in self.examples(split, config)
+             if ex['image'].shape[:2] == _SIZES[image_id]]
+    return ex
+
+  def test_crowd_region_is_an_ordinary_box(self):
+    # Annotation 103 of image 9: iscrowd 1, bbox [30, 0, 8, 8] on 48x32.
+    crowd_box = [0, 30 / 48, 8 / 32, 38 / 48]
+    ours = self._example('detection', 'train', 9)['objects']
+    np.testing.assert_array_equal(ours['is_crowd'], [False, False, True, False])
+    np.testing.assert_allclose(ours['bbox'][2], crowd_box)
+    ex = self._example('detection_foi', 'train', 9)
+    objects = ex['objects']
+    np.testing.assert_array_equal(objects['is_crowd'], [False, False, False, False])
+    np.testing.assert_array_equal(objects['label'], [0, 16, 0, 0])
+    np.testing.assert_allclose(objects['bbox'][2], crowd_box)
+    np.testing.assert_allclose(objects['bbox'][0], [4 / 32, 4 / 48, 28 / 32, 20 / 48])
+    np.testing.assert_allclose(objects['bbox'], ours['bbox'])
+
+  def test_boxes_without_instance_maps(self):
+    for split, image_id, labels in (('train', 25, [79, 62]), ('validation', 139, [0, 78, 0])):
+      ex = self._example('detection_foi', split, image_id)
+      assert ex['has_boxes'] and not ex['has_instances'] and not ex['has_segmentation']
+      np.testing.assert_array_equal(ex['instances'], 0)
+      np.testing.assert_array_equal(ex['objects']['label'], labels)
+
+  def test_image_without_annotations_has_no_boxes(self):
+    manual = _copy_dummy(self.dummy_data)
+    path = manual / 'annotations' / 'instances_val2017.json'
+    data = json.loads(path.read_text())
+    data['annotations'] = []
+    path.write_text(json.dumps(data))
+    builder = _build('detection_foi', manual)
+    (ex,) = tfds.as_numpy(builder.as_dataset(split='validation'))
+    assert ex['image'].shape[:2] == _SIZES[139]
+    assert not ex['has_boxes'] and ex['objects']['label'].shape == (0,)
+
+
 _SIZES = {9: (32, 48), 25: (40, 32), 139: (32, 40)}
 
 
@@ -146,4 +191,4 @@ def _build(config, manual):
   builder = coco2017.Coco2017(config=config, data_dir=tempfile.mkdtemp())
   builder.download_and_prepare(
       download_config=tfds.download.DownloadConfig(manual_dir=str(manual)))
-
+  return builder

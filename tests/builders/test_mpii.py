@@ -1,3 +1,4 @@
+import json
 import pathlib
 import shutil
 import tempfile
@@ -14,12 +15,21 @@ from transfer_datasets.mpii import mpii
 
 H, W = 40, 48  # Size of the dummy images.
 MAT = pathlib.Path(mpii.MAT_FOLDER) / mpii.MAT_FILE
+VALID = pathlib.Path(mpii.VALID_FOLDER) / mpii.VALID_FILE
+
+
+def head(x1, y1, x2, y2):
+  """A .mat head box (1-based pixel corners) as stored: normalised
+  (ymin, xmin, ymax, xmax) of corner pixel to corner pixel, 0-based, whose
+  diagonal is MPII's head-size norm((x2 - x1, y2 - y1))."""
+  return [(y1 - 1) / H, (x1 - 1) / W, (y2 - 1) / H, (x2 - 1) / W]
 
 
 class MpiiHumanPoseTest(builder_testing.BuilderTest):
   DATASET_CLASS = mpii.MpiiHumanPose
-  # Video 6 -> validation; videos 2, 3 -> train; the image without joints,
-  # the one without people and the test image are skipped.
+  # The images of valid.json's two persons -> validation; the other two
+  # annotated images -> train; the image without joints, the one without
+  # people and the test image are skipped.
   SPLITS = {'train': 2, 'validation': 2}
 
   @classmethod
@@ -33,9 +43,29 @@ class MpiiHumanPoseTest(builder_testing.BuilderTest):
     assert len(out) == len(cls.examples(split))
     return out
 
-  def test_splits_follow_videos(self):
-    assert set(self.by_name('validation')) == {'015601864', '015599452'}
-    assert set(self.by_name('train')) == {'005808361', '037454012'}
+  def test_splits_follow_the_validation_list(self):
+    # 005808361 holds an unlisted person too: the whole image is validation.
+    # 015599452 is from the same video as 015601864 (the split ignores videos).
+    assert set(self.by_name('validation')) == {'015601864', '005808361'}
+    assert set(self.by_name('train')) == {'015599452', '037454012'}
+
+  def test_head_boxes_of_listed_validation_persons_only(self):
+    ex = self.by_name('validation')['005808361']
+    objects = ex['objects']
+    np.testing.assert_array_equal(objects['is_crowd'], [False, False])
+    np.testing.assert_allclose(objects['reference_box'],
+                               [head(2, 2, 9, 8), [0, 0, 0, 0]], atol=1e-6)
+    assert objects['keypoints'][1, 6, 2] == 1  # The unlisted person stays an object.
+    ex = self.by_name('validation')['015601864']  # Person 2: crowd, with a head box.
+    np.testing.assert_allclose(ex['objects']['reference_box'],
+                               [head(20, 3, 27, 10), [0, 0, 0, 0]], atol=1e-6)
+
+  def test_head_boxes_of_train_persons(self):
+    train = self.by_name('train')
+    np.testing.assert_allclose(train['015599452']['objects']['reference_box'],
+                               [head(5, 5, 12, 12)], atol=1e-6)
+    np.testing.assert_allclose(train['037454012']['objects']['reference_box'],
+                               [head(10, 10, 16, 16)], atol=1e-6)
 
   def test_keypoints_are_zero_based_with_coco_visibility(self):
     ex = self.by_name('validation')['015601864']
@@ -56,7 +86,7 @@ class MpiiHumanPoseTest(builder_testing.BuilderTest):
     np.testing.assert_array_equal(kp[[9, 15], 2], [1, 1])
 
   def test_joint_outside_the_image_is_unlabelled(self):
-    ex = self.by_name('train')['005808361']
+    ex = self.by_name('validation')['005808361']
     kp = ex['objects']['keypoints']
     np.testing.assert_array_equal(kp[0, 10], [0, 0, 0])  # x = 0 in MATLAB
     assert kp[0, 9, 2] == 2 and kp[0, 5, 2] == 2
@@ -109,4 +139,25 @@ def test_bad_joint_id_is_named(manual_dir):
 def test_missing_image_is_named(manual_dir):
   (manual_dir / 'images' / '005808361.jpg').unlink()
   with pytest.raises(builders.DatasetFileError, match='005808361.jpg'):
+    _build(manual_dir)
+
+
+@pytest.mark.parametrize('change, problem', [
+    # Person 1's head top 1 px off (6, 3 instead of 5, 3): matches no annorect.
+    (lambda e: e['joints'].__setitem__(9, [6., 3.]), r'entry 1 \(005808361.jpg\): no person'),
+    (lambda e: e.update(image='070807258.jpg'),  # The test image.
+     "entry 1: '070807258.jpg' is not an annotated training image"),
+    (lambda e: e.update(joints_vis=[1] * 8), 'entry 1 lacks image, joints or joints_vis'),
+], ids=['joint_off', 'test_image', 'short_joints_vis'])
+def test_bad_validation_entry_is_named(manual_dir, change, problem):
+  entries = json.loads((manual_dir / VALID).read_text())
+  change(entries[1])
+  (manual_dir / VALID).write_text(json.dumps(entries))
+  with pytest.raises(builders.DatasetFileError, match=f'{mpii.VALID_FILE}.*{problem}'):
+    _build(manual_dir)
+
+
+def test_missing_validation_list_is_named(manual_dir):
+  (manual_dir / VALID).unlink()
+  with pytest.raises(builders.DatasetFileError, match=mpii.VALID_FILE):
     _build(manual_dir)

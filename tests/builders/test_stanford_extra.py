@@ -5,6 +5,7 @@ import tempfile
 import numpy as np
 from PIL import Image
 import pytest
+from scipy import io as scipy_io
 import tensorflow_datasets as tfds
 
 import builder_testing
@@ -15,20 +16,25 @@ ANNOTATIONS = 'StanfordExtra_v12'
 JSON = f'{ANNOTATIONS}/StanfordExtra_v12.json'
 
 
+def _by_name(cls, split):
+  """{image file stem: example} of cls.CONFIG, matched by pixels (stored order
+  is hashed)."""
+  out = {}
+  examples = cls.examples(split, cls.CONFIG)
+  for ex in examples:
+    for path in (cls.dummy_data / 'Images').glob('*/*.jpg'):
+      if np.array_equal(np.asarray(Image.open(path).convert('RGB')), ex['image']):
+        out[path.stem] = ex
+  assert len(out) == len(examples)
+  return out
+
+
 class StanfordExtraTest(builder_testing.BuilderTest):
   DATASET_CLASS = stanford_extra.StanfordExtra
+  BUILDER_CONFIG_NAMES_TO_TEST = ['v12']
   SPLITS = {'train': 2, 'validation': 2, 'test': 1}
-
-  @classmethod
-  def by_name(cls, split):
-    """{image file stem: example}, matched by pixels (stored order is hashed)."""
-    out = {}
-    for ex in cls.examples(split):
-      for path in (cls.dummy_data / 'Images').glob('*/*.jpg'):
-        if np.array_equal(np.asarray(Image.open(path).convert('RGB')), ex['image']):
-          out[path.stem] = ex
-    assert len(out) == len(cls.examples(split))
-    return out
+  CONFIG = None  # The default (first) config, v12.
+  by_name = classmethod(_by_name)
 
   def test_official_splits(self):
     assert set(self.by_name('train')) == {'n02087394_1352', 'n02087394_10591'}
@@ -82,8 +88,59 @@ class StanfordExtraTest(builder_testing.BuilderTest):
       np.testing.assert_array_equal(stanford_extra.decode_rle(counts, h, w), mask)
 
 
-def _build(manual_dir):
-  builder = stanford_extra.StanfordExtra(data_dir=tempfile.mkdtemp())
+class StanfordExtraFoiTest(builder_testing.BuilderTest):
+  """The paper's definition: v1 on the Stanford Dogs train / test lists."""
+  DATASET_CLASS = stanford_extra.StanfordExtra
+  BUILDER_CONFIG_NAMES_TO_TEST = ['foi']
+  SPLITS = {'train': 2, 'test': 2}
+  CONFIG = 'foi'
+  by_name = classmethod(_by_name)
+
+  def test_stanford_dogs_list_splits(self):
+    # train_list.mat: 10074, 10131 (not in the JSON), 1352; test_list.mat:
+    # 1007, 10591, 36 (not in v1). In v1.2's splits 10074 is val, 10591 train.
+    assert set(self.by_name('train')) == {'n02085620_10074', 'n02087394_1352'}
+    assert set(self.by_name('test')) == {'n02085620_1007', 'n02087394_10591'}
+
+  def test_v1_joints_to_coco_visibility(self):
+    ex = self.by_name('test')['n02087394_10591']
+    h, w = 36, 28
+    kp = ex['objects']['keypoints']
+    assert kp.shape == (1, 20, 3) and ex['has_keypoints']
+    np.testing.assert_allclose(kp[0, 3], [28.5 / h, 6.5 / w, 1], atol=1e-6)   # [6, 28, 0]
+    np.testing.assert_allclose(kp[0, 13], [5.5 / h, 25.5 / w, 2], atol=1e-6)  # [25, 5, 1]
+    np.testing.assert_array_equal(kp[0, [k for k in range(20) if k not in (3, 13)]], 0)
+    ex = self.by_name('train')['n02085620_10074']
+    kp = ex['objects']['keypoints']
+    np.testing.assert_array_equal(kp[0, :, 2], [2, 1] + [0] * 14 + [2, 0, 2, 2])
+
+  def test_box_kept_without_silhouette(self):
+    ex = self.by_name('train')['n02085620_10074']
+    assert ex['has_boxes'] and not ex['has_instances']
+    np.testing.assert_array_equal(ex['instances'], 0)
+    np.testing.assert_array_equal(ex['objects']['label'], [0])
+    np.testing.assert_array_equal(ex['objects']['is_crowd'], [False])
+    np.testing.assert_allclose(ex['objects']['bbox'][0], [4 / 32, 5 / 40, 28 / 32, 35 / 40],
+                               atol=1e-6)
+
+
+def test_foi_entry_in_no_list_is_named(manual_dir):
+  scipy_io.savemat(manual_dir / 'test_list.mat',
+                   {'file_list': np.array(['n02085620-Chihuahua/n02085620_1007.jpg'],
+                                          object).reshape(-1, 1)})
+  with pytest.raises(builders.DatasetFileError,
+                     match=r'StanfordExtra_v1.json.*in neither.*\(1, first .*n02087394_10591'):
+    _build(manual_dir, 'foi')
+
+
+def test_foi_missing_list_is_named(manual_dir):
+  (manual_dir / 'train_list.mat').unlink()
+  with pytest.raises(builders.DatasetFileError, match='train_list.mat: not found'):
+    _build(manual_dir, 'foi')
+
+
+def _build(manual_dir, config=None):
+  builder = stanford_extra.StanfordExtra(config=config, data_dir=tempfile.mkdtemp())
   builder.download_and_prepare(
       download_config=tfds.download.DownloadConfig(manual_dir=str(manual_dir)))
 

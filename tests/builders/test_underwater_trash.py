@@ -17,6 +17,7 @@ def _by_labels(examples):
 
 class UnderwaterTrashTest(builder_testing.BuilderTest):
   DATASET_CLASS = underwater_trash.UnderwaterTrash
+  BUILDER_CONFIG_NAMES_TO_TEST = ['standard']
   SPLITS = {'train': 2, 'validation': 1, 'test': 1}
 
   def test_labels_mapped_and_other_labels_dropped(self):
@@ -45,6 +46,50 @@ class UnderwaterTrashTest(builder_testing.BuilderTest):
   def test_frame_without_objects(self):
     (ex,) = self.examples('test')
     assert ex['has_boxes'] and ex['objects']['bbox'].shape == (0, 4)
+
+
+class UnderwaterTrashFoiTest(builder_testing.BuilderTest):
+  """The paper's definition: metal 0, rov 1, bio 2, plastic 3, rare labels'
+  boxes kept with the ignore label 255 (its class 0 'background')."""
+  DATASET_CLASS = underwater_trash.UnderwaterTrash
+  BUILDER_CONFIG_NAMES_TO_TEST = ['foi']
+  SPLITS = {'train': 2, 'validation': 1, 'test': 1}
+
+  def test_paper_order_and_rare_labels_kept_as_background(self):
+    train = _by_labels(self.examples('train', 'foi'))
+    # plastic, bio, timestamp -> background, platstic -> plastic; rov, metal.
+    assert set(train) == {(3, 2, 255, 3), (1, 0)}
+    for ex in train.values():
+      assert ex['has_boxes'] and not ex['objects']['is_crowd'].any()
+    np.testing.assert_allclose(train[(3, 2, 255, 3)]['objects']['bbox'], [
+        [6 / 36, 4 / 48, 30 / 36, 20 / 48],
+        [2 / 36, 30 / 48, 12 / 36, 47 / 48],
+        [30 / 36, 0, 1, 16 / 48],  # the timestamp box
+        [20 / 36, 22 / 48, 34 / 36, 28 / 48]], atol=1e-6)
+    (val,) = self.examples('validation', 'foi')
+    np.testing.assert_array_equal(val['objects']['label'], [2])  # bio
+    (test,) = self.examples('test', 'foi')
+    assert test['objects']['bbox'].shape == (0, 4)
+
+
+@pytest.mark.parametrize('config, labels', [
+    ('standard', [3, 0, 2, 1]),                         # plastic, bio, rov, metal; rare dropped
+    ('foi', [255, 0, 255, 3, 255, 1, 255, 2, 255, 255]),  # metal, rov, bio, plastic; rare 255
+])
+def test_every_label_under_both_definitions(tmp_path, config, labels):
+  names = ['wood', 'metal', 'papper', 'platstic', 'cloth', 'rov', 'unknown', 'bio',
+           'rubber', 'fishing']
+  objects = ''.join(f'<object><name>{name}</name><bndbox><xmin>{i}</xmin><ymin>1</ymin>'
+                    f'<xmax>{i + 2}</xmax><ymax>5</ymax></bndbox></object>'
+                    for i, name in enumerate(names))
+  path = tmp_path / 'frame.xml'
+  path.write_text(f'<annotation>{objects}</annotation>')
+  builder = underwater_trash.UnderwaterTrash(config=config, data_dir=str(tmp_path / 'data'))
+  boxes, got = builder.read_xml(path, (27, 48))
+  assert got == labels
+  kept = [i for i, name in enumerate(names)
+          if config == 'foi' or name in ('metal', 'platstic', 'rov', 'bio')]
+  np.testing.assert_array_equal(boxes, [[i, 1, i + 2, 5] for i in kept])
 
 
 def _copy(tmp_path):
