@@ -16,6 +16,11 @@ format.
 * SUNRGBDtoolbox/traintestSUNRGBD/allsplit.mat (MATLAB v5): alltrain {1, 2},
   alltest {1, 1} of frame folders (one with a trailing slash), and
   trainvalsplit (struct with train / val cells).
+* sunrgbd-37/list/{train,val}.txt: MSeg's lists (read by sun_rgbd_foi),
+  lines `image/<train|test>/img-<n>.jpg semseg-label37/<...>/<n>.png`, n
+  counting alltrain / alltest. The real train.txt names every training
+  frame; this one names only the second (twice), so that the tests see the
+  list select frames. val.txt names the test frame.
 
 Every frame: labels rows 0-1 unlabelled (0), rows 2-3 wall (1), rows 4-5
 bag (37), the rest 10 + frame number (1-based, in SUNRGBDMeta order).
@@ -118,6 +123,13 @@ def main():
   mat_v5(toolbox / 'traintestSUNRGBD' / 'allsplit.mat', {
       'alltrain': cell(split['train']), 'alltest': cell(split['test']),
       'trainvalsplit': trainval})
+
+  lists = ROOT / 'sunrgbd-37' / 'list'
+  lists.mkdir(parents=True, exist_ok=True)
+  for name, folder, numbers in (('train', 'train', (2, 2)), ('val', 'test', (1,))):
+    (lists / f'{name}.txt').write_text(''.join(
+        f'image/{folder}/img-{n:06d}.jpg semseg-label37/{folder}/{n:08d}.png\n'
+        for n in numbers))
 
 
 if __name__ == '__main__':

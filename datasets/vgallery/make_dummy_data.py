@@ -7,7 +7,8 @@ classgt_<n>.png` (RGB PNG, one colour per class, black = background) and
 Frames are 18x32 (the real ones are larger). Class maps: 10 columns of 3
 pixels per class in id order (wall .. human), then black (void) and one
 colour not in the class list (void); depth: row r is 100 * (r + 1) cm,
-except 0 at [0, 0] and 65535 (saturated) at [0, 1].
+except 0 at [0, 0], 65535 (saturated) at [0, 1] and 10 (below the
+paper's clip) at [0, 2].
 
   python datasets/vgallery/make_dummy_data.py
 """
@@ -40,7 +41,7 @@ def class_map() -> np.ndarray:
 
 def depth_map() -> np.ndarray:
   depth = np.repeat(100 * np.arange(1, HEIGHT + 1, dtype=np.uint16)[:, None], WIDTH, 1)
-  depth[0, 0], depth[0, 1] = 0, 65535
+  depth[0, 0], depth[0, 1], depth[0, 2] = 0, 65535, 10
   return depth
 
 

@@ -23,11 +23,33 @@ colour, as in the paper's builder, which maps unknown colours to background.
 
 Depth maps are 16-bit grey PNGs of z-depth in centimetres (the NAVER LABS
 Virtual KITTI convention, which the paper's builder applies: metres =
-value / 100). Values saturate at 65535 (655.35 m, "farther is clipped");
-0 and 65535 are invalid (0). The paper's builder clips depth to
-0.21-14.89 m for display; that is not applied here.
+value / 100). Values saturate at 65535 (655.35 m, "farther is clipped").
 
 TFDS has no Virtual Gallery builder.
+
+Two configs:
+
+`standard` (catalogue `vgallery`): 0 and 65535 are invalid (0); no clip.
+`foi` (catalogue `vgallery_foi`): as the Factors of Influence paper's
+  builder, `factors_of_influence/fids/vgallery.py` (config 'all'). Its
+  labels are ours (VGALLERY_LABELS: 'Background' (0, 0, 0), then these
+  colours in this order; unlisted colours are background too), with its
+  capitalised names. Its depth is the PNG value / 100 (metres), stored
+  unclipped, with no special case for 0 or 65535; the clip is its metadata
+  (`_info_features`: `default_clip_min=0.21`, `default_clip_max=14.89`,
+  required for depth by
+  `fids_features.FeatureUtils.FEATURES_REQUIRED_IN_METADICT`, checked in
+  `fids_dataset.FIDSDataset.info` and stored in the TFDS metadata), which
+  no released code applies: the training code that read it is not public.
+  Here the clip is applied to the stored metres, as in every `_foi` depth
+  entry: below 0.21 m becomes 0.21, above 14.89 m 14.89, so a saturated
+  65535 (655.35 m) is 14.89 m and valid; 0 stays 0 = invalid, as a clip
+  that lifted it to 0.21 m would make a pixel without depth a valid
+  target. Its frames come from `train_all.txt` / `test_all.txt` in its
+  data dir, which are not published; their ids are
+  `training/<sequence>/frames/rgb/camera_<c>/rgb_<n>.jpg` (and `testing/`
+  for its test split), so every frame of both folders is read here, as in
+  `standard`: which frames it listed is not confirmed.
 """
 
 import io
@@ -54,12 +76,25 @@ COLORS = {
     (0, 255, 0): 8,       # human
 }
 DEPTH_SATURATED = 65535  # 655.35 m: clipped, invalid.
+FOI_DEPTH_RANGE = (0.21, 14.89)  # metres, the paper's metadata.
+
+
+def decode_depth_foi(depth_cm: np.ndarray) -> np.ndarray:
+  """Centimetres -> metres clipped to 0.21-14.89 m (65535 at 14.89 m);
+  0 stays 0 = invalid."""
+  metres = np.clip(depth_cm / 100.0, *FOI_DEPTH_RANGE)
+  return np.where(depth_cm > 0, metres, 0).astype(np.float32)
 
 
 class Vgallery(builders.ManualBuilder):
   """Virtual Gallery segmentation (9 classes) and depth in the project's example format."""
 
-  CATALOG_NAME = 'vgallery'
+  BUILDER_CONFIGS = [
+      tfds.core.BuilderConfig(name='standard', description='0 and 65535 invalid, no clip.'),
+      tfds.core.BuilderConfig(
+          name='foi', description="As the FoI paper's builder: depth clipped to 0.21-14.89 m."),
+  ]
+  CATALOG_NAMES = {'standard': 'vgallery', 'foi': 'vgallery_foi'}
   VERSION = tfds.core.Version('1.0.0')
   RELEASE_NOTES = {'1.0.0': 'Initial release.'}
   MANUAL_DOWNLOAD_INSTRUCTIONS = """
@@ -74,6 +109,7 @@ class Vgallery(builders.ManualBuilder):
        <manual_dir>/testing/<sequence>/frames/{rgb,classsegmentation,depth}/camera_<c>/...
      (manual_dir defaults to <data_dir>/downloads/manual/).
   3. python -m transfer.data.build vgallery --manual_dir=<manual_dir>
+     python -m transfer.data.build vgallery_foi --manual_dir=<manual_dir>
   """
 
   def _split_generators(self, dl_manager):
@@ -104,8 +140,11 @@ class Vgallery(builders.ManualBuilder):
       if array.shape[:2] != image.shape[:2]:
         raise self.fail(path, f'is {array.shape[0]}x{array.shape[1]}, its frame '
                         f'{image.shape[0]}x{image.shape[1]}')
-    valid = (depth_cm > 0) & (depth_cm < DEPTH_SATURATED)
-    depth = np.where(valid, depth_cm / 100.0, 0).astype(np.float32)
+    if self.builder_config.name == 'foi':
+      depth = decode_depth_foi(depth_cm)
+    else:
+      valid = (depth_cm > 0) & (depth_cm < DEPTH_SATURATED)
+      depth = np.where(valid, depth_cm / 100.0, 0).astype(np.float32)
     return self.example(image, segmentation=segmentation, depth=depth)
 
   def _read_depth(self, path: epath.Path) -> np.ndarray:

@@ -10,8 +10,9 @@ Scene01/clone also has frame 00001 and a Camera_1 frame (not read).
 
 Frames are 12x45. Segmentation: 15 bands of 3 columns, band k the colour of
 the k-th category of colors.txt (14 = Undefined). Depth rows (cm): 0 65535
-(sky), 1 50, 2 94, 3 8000, 4 8001, rows 5-11 100 * (1 + variation index) +
-frame number. The image is flat, its colour set by scene and variation.
+(sky), 1 50 (but 0 in its first pixel), 2 94, 3 8000, 4 8001, rows 5-11
+100 * (1 + variation index) + frame number. The image is flat, its colour
+set by scene and variation.
 
   python datasets/virtual_kitti_2/make_dummy_data.py
 """
@@ -44,6 +45,7 @@ def write_frame(folder, camera, number, scene_index, variation_index):
     seg[:, 3 * k:3 * k + 3] = (r, g, b)
   depth = np.zeros((HEIGHT, WIDTH), np.uint16)
   depth[0], depth[1], depth[2], depth[3], depth[4] = 65535, 50, 94, 8000, 8001
+  depth[1, 0] = 0
   depth[5:] = 100 * (1 + variation_index) + number
   for kind, name, array in (('rgb', f'rgb_{number:05d}.jpg', image),
                             ('depth', f'depth_{number:05d}.png', depth),

@@ -27,11 +27,35 @@ not downloaded) the builder uses the official table, which it also checks
 each `colors.txt` against. A colour in no table means a damaged file.
 
 Depth: 16-bit PNG, 1 = 1 cm to the camera plane (z-depth), capped at
-655.35 m (the sky). Valid range 0.94-80 m (as the paper's builders clip);
-outside it (sky included) is 0 = invalid.
+655.35 m (the sky).
 
 Keys: `<scene>/<variation>/<camera>/<frame>`. TFDS has no Virtual KITTI
 builder (its `kitti` reads the real KITTI object benchmark).
+
+Two configs:
+
+`standard` (catalogue `virtual_kitti_2`): depth outside the valid range
+  0.94-80 m (the paper's clip range), the sky included, is 0 = invalid.
+`foi` (catalogue `virtual_kitti_2_foi`): as the Factors of Influence
+  paper's builder, `factors_of_influence/fids/vkitti2.py` (config 'all',
+  the one with every variation). Its labels are ours: VKITTI2_LABELS is
+  'Background' (0, 0, 0) and colors.txt's 14 classes in its order, and an
+  unlisted colour is background too (here, as in `standard`, an error: it
+  means a damaged file). Its depth is the PNG value / 100 (metres), stored
+  unclipped; the clip is its metadata (`_info_features`:
+  `default_clip_min=0.94`, `default_clip_max=80.0`, required for depth by
+  `fids_features.FeatureUtils.FEATURES_REQUIRED_IN_METADICT`, checked in
+  `fids_dataset.FIDSDataset.info` and stored in the TFDS metadata), which
+  no released code applies: the training code that read it is not public.
+  Here the clip is applied to the stored metres, as in every `_foi` depth
+  entry: below 0.94 m becomes 0.94, above 80 m 80, so the sky (655.35 m)
+  is 80 m and valid; a value 0 (not in the renders as far as known) stays
+  0 = invalid, as a clip that lifted it to 0.94 m would make a pixel
+  without depth a valid target. Its frames come from `train_all.txt` /
+  `test_all.txt` in its data dir, files that neither it nor Virtual KITTI
+  2 publishes; its docstring names the split (Scene18 test, the others
+  train), kept here, with Camera_0 as in `standard`: which cameras and
+  frames it read is not confirmed.
 """
 
 import numpy as np
@@ -62,10 +86,25 @@ def decode_depth(raw: np.ndarray) -> np.ndarray:
   return np.where(valid, raw.astype(np.float32) / 100, 0).astype(np.float32)
 
 
+def decode_depth_foi(raw: np.ndarray) -> np.ndarray:
+  """16-bit centimetres -> metres clipped to 0.94-80 m (the sky at 80 m);
+  0 stays 0 = invalid."""
+  metres = raw.astype(np.float32) / 100
+  return np.where(raw > 0, np.clip(metres, MIN_DEPTH_CM / 100, MAX_DEPTH_CM / 100),
+                  0).astype(np.float32)
+
+
 class VirtualKitti2(builders.ManualBuilder):
   """Virtual KITTI 2 segmentation (14 classes) and depth, all variations, Camera_0."""
 
-  CATALOG_NAME = 'virtual_kitti_2'
+  BUILDER_CONFIGS = [
+      tfds.core.BuilderConfig(
+          name='standard', description='Depth outside 0.94-80 m (the sky too) invalid.'),
+      tfds.core.BuilderConfig(
+          name='foi', description="As the FoI paper's builder: depth clipped to 0.94-80 m, "
+          'the sky at 80 m.'),
+  ]
+  CATALOG_NAMES = {'standard': 'virtual_kitti_2', 'foi': 'virtual_kitti_2_foi'}
   VERSION = tfds.core.Version('1.0.0')
   RELEASE_NOTES = {'1.0.0': 'Initial release.'}
   MANUAL_DOWNLOAD_INSTRUCTIONS = """
@@ -85,6 +124,7 @@ class VirtualKitti2(builders.ManualBuilder):
      for Scene01, Scene02, Scene06, Scene18, Scene20 and the ten variations
      (manual_dir defaults to <data_dir>/downloads/manual/).
   3. python -m transfer.data.build virtual_kitti_2 --manual_dir=<manual_dir>
+     python -m transfer.data.build virtual_kitti_2_foi --manual_dir=<manual_dir>
   """
 
   def _split_generators(self, dl_manager):
@@ -122,6 +162,7 @@ class VirtualKitti2(builders.ManualBuilder):
 
   def _generate_examples(self, folders):
     steps = self.MANUAL_DOWNLOAD_INSTRUCTIONS
+    decode = decode_depth_foi if self.builder_config.name == 'foi' else decode_depth
     for folder in folders:
       colors = self.colors(folder)
       frames = folder / 'frames'
@@ -144,5 +185,4 @@ class VirtualKitti2(builders.ManualBuilder):
           raise self.fail(seg_path, f'has colour {tuple(int(c) for c in rgb[y, x])} at ({y}, {x}), '
                           'which is no class of colors.txt')
         key = f'{folder.parent.name}/{folder.name}/{CAMERA}/{number}'
-        yield key, self.example(image, segmentation=segmentation,
-                                depth=decode_depth(raw_depth))
+        yield key, self.example(image, segmentation=segmentation, depth=decode(raw_depth))

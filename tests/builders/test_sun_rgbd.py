@@ -16,6 +16,7 @@ SHAPES = {'train': {(24, 32): 1, (26, 34): 3}, 'validation': {(26, 36): 2}}
 
 class SunRgbdTest(builder_testing.BuilderTest):
   DATASET_CLASS = sun_rgbd.SunRgbd
+  BUILDER_CONFIG_NAMES_TO_TEST = ['standard']
   SPLITS = {'train': 2, 'validation': 1}
 
   def test_37_class_labels_shift_by_one(self):
@@ -45,6 +46,45 @@ class SunRgbdTest(builder_testing.BuilderTest):
         np.testing.assert_allclose(depth[:, 20], (369 + np.arange(rows)) / 1000, rtol=1e-6)
 
 
+class SunRgbdFoiTest(builder_testing.BuilderTest):
+  """The paper's definition: MSeg's lists choose the frames (the dummy
+  train.txt names only alltrain's 2nd frame, realsense n=3; val.txt the
+  test frame), labels as ours, depth clipped to 0.369-8 m."""
+  DATASET_CLASS = sun_rgbd.SunRgbd
+  BUILDER_CONFIG_NAMES_TO_TEST = ['foi']
+  SPLITS = {'train': 1, 'validation': 1}
+
+  def test_mseg_lists_choose_the_frames(self):
+    for split, shape, number in (('train', (26, 34), 3), ('validation', (26, 36), 2)):
+      (ex,) = self.examples(split, 'foi')
+      seg = ex['segmentation'][..., 0]
+      assert seg.shape == shape
+      np.testing.assert_array_equal(seg[:2], 255)   # unlabelled: the paper's background
+      np.testing.assert_array_equal(seg[2:4], 0)    # wall
+      np.testing.assert_array_equal(seg[4:6], 36)   # bag
+      np.testing.assert_array_equal(seg[6:], 9 + number)
+
+  def test_depth_clipped_to_paper_range_and_missing_stays_invalid(self):
+    for split in self.SPLITS:
+      (ex,) = self.examples(split, 'foi')
+      depth = ex['depth'][..., 0]
+      assert ex['has_depth'] and depth.dtype == np.float32
+      np.testing.assert_allclose(depth[:, 0:4], 1.0)
+      np.testing.assert_allclose(depth[:, 4:8], 0.369)   # 0.3 m: raised to the minimum
+      np.testing.assert_allclose(depth[:, 8:12], 8.0)    # 9 m: np.minimum(d, 8)
+      np.testing.assert_array_equal(depth[:, 12:16], 0)  # missing: invalid, not 0.369
+      np.testing.assert_allclose(depth[:, 16:20], 8.0)
+      rows = depth.shape[0]
+      np.testing.assert_allclose(depth[:, 20], (369 + np.arange(rows)) / 1000, rtol=1e-6)
+
+
+def test_decode_depth_foi_clips_and_keeps_zero():
+  # Stored values rotated left by 3: 100 mm, 65535 mm (saturated), 0, 5 m.
+  mm = np.array([100, 65535, 0, 5000], np.uint32)
+  v = (((mm << 3) | (mm >> 13)) & 0xFFFF).astype(np.uint16)
+  np.testing.assert_allclose(sun_rgbd.decode_depth_foi(v), [0.369, 8.0, 0, 5.0], rtol=1e-6)
+
+
 def test_frame_folder_normalises_author_paths():
   assert sun_rgbd.frame_folder('/n/fs/sun3d/data/SUNRGBD/kv1/NYUdata/NYU0001//image/NYU0001.jpg') \
       == 'kv1/NYUdata/NYU0001/image/NYU0001.jpg'
@@ -64,8 +104,8 @@ def _copy(tmp_path):
   return manual
 
 
-def _build(manual, tmp_path):
-  builder = sun_rgbd.SunRgbd(data_dir=str(tmp_path / 'data'))
+def _build(manual, tmp_path, config='standard'):
+  builder = sun_rgbd.SunRgbd(config=config, data_dir=str(tmp_path / 'data'))
   builder.download_and_prepare(
       download_config=tfds.download.DownloadConfig(manual_dir=str(manual)))
 
@@ -90,3 +130,18 @@ def test_missing_split_names_the_file(tmp_path):
   (manual / 'SUNRGBDtoolbox' / 'traintestSUNRGBD' / 'allsplit.mat').unlink()
   with pytest.raises(builders.DatasetFileError, match='allsplit.mat: not found'):
     _build(manual, tmp_path)
+
+
+def test_mseg_list_beyond_the_split_names_the_file(tmp_path):
+  manual = _copy(tmp_path)
+  (manual / 'sunrgbd-37' / 'list' / 'val.txt').write_text(
+      'image/test/img-000002.jpg semseg-label37/test/00000002.png\n')
+  with pytest.raises(builders.DatasetFileError, match='val.txt: line 1 names image 2.*1 test'):
+    _build(manual, tmp_path, 'foi')
+
+
+def test_missing_mseg_list_names_the_file(tmp_path):
+  manual = _copy(tmp_path)
+  (manual / 'sunrgbd-37' / 'list' / 'train.txt').unlink()
+  with pytest.raises(builders.DatasetFileError, match='sunrgbd-37/list/train.txt: not found'):
+    _build(manual, tmp_path, 'foi')

@@ -17,6 +17,7 @@ TEST_FRAME = ('testing', 'gallery_light2_occlusion1', 'frames')
 
 class VgalleryTest(builder_testing.BuilderTest):
   DATASET_CLASS = vgallery.Vgallery
+  BUILDER_CONFIG_NAMES_TO_TEST = ['standard']
   SPLITS = {'train': 2, 'validation': 1}
 
   def test_colours_to_class_ids_and_void(self):
@@ -32,7 +33,30 @@ class VgalleryTest(builder_testing.BuilderTest):
       depth = ex['depth'][..., 0]
       expected = np.repeat(np.arange(1, 19, dtype=np.float32)[:, None], 32, 1)  # row r: r+1 m
       expected[0, 0] = expected[0, 1] = 0  # raw 0 and 65535 (saturated): invalid
+      expected[0, 2] = 0.1                 # 10 cm: no clip
       np.testing.assert_allclose(depth, expected, rtol=1e-6)
+
+
+class VgalleryFoiTest(builder_testing.BuilderTest):
+  """The paper's definition: the same frames and class ids, depth clipped to
+  0.21-14.89 m, 65535 at 14.89 m, 0 invalid."""
+  DATASET_CLASS = vgallery.Vgallery
+  BUILDER_CONFIG_NAMES_TO_TEST = ['foi']
+  SPLITS = {'train': 2, 'validation': 1}
+
+  def test_same_class_ids_and_depth_clipped(self):
+    for split in self.SPLITS:
+      for ex in self.examples(split, 'foi'):
+        seg = ex['segmentation'][..., 0]
+        np.testing.assert_array_equal(seg, np.broadcast_to(EXPECTED_ROW, seg.shape))
+        depth = ex['depth'][..., 0]
+        # Row r: r + 1 m, at most 14.89 m (rows 14-17 are 15-18 m).
+        expected = np.repeat(np.minimum(np.arange(1, 19, dtype=np.float32), 14.89)[:, None],
+                             32, 1)
+        expected[0, 0] = 0       # raw 0: invalid, not 0.21
+        expected[0, 1] = 14.89   # 65535 (655.35 m): the clip's maximum, valid
+        expected[0, 2] = 0.21    # 10 cm: raised to the minimum
+        np.testing.assert_allclose(depth, expected, rtol=1e-6)
 
 
 def _copy(tmp_path):

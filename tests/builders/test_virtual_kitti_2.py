@@ -17,6 +17,7 @@ BANDS = np.repeat(np.append(np.arange(14), 255), 3)
 
 class VirtualKitti2Test(builder_testing.BuilderTest):
   DATASET_CLASS = vkitti2.VirtualKitti2
+  BUILDER_CONFIG_NAMES_TO_TEST = ['standard']
   # 4 scenes x 10 variations + Scene01/clone's second frame; Scene18 x 10.
   # Camera_1 is not read.
   SPLITS = {'train': 41, 'validation': 10}
@@ -34,7 +35,7 @@ class VirtualKitti2Test(builder_testing.BuilderTest):
       depth = ex['depth'][..., 0]
       assert ex['has_depth'] and depth.dtype == np.float32
       np.testing.assert_array_equal(depth[0], 0)     # sky, 655.35 m
-      np.testing.assert_array_equal(depth[1], 0)     # 0.5 m: too near
+      np.testing.assert_array_equal(depth[1], 0)     # 0.5 m: too near (and one raw 0)
       np.testing.assert_allclose(depth[2], 0.94)
       np.testing.assert_allclose(depth[3], 80.0)
       np.testing.assert_array_equal(depth[4], 0)     # 80.01 m: too far
@@ -47,6 +48,36 @@ class VirtualKitti2Test(builder_testing.BuilderTest):
     reds = {split: {int(round(ex['image'][..., 0].mean() / 10)) * 10
                     for ex in self.examples(split)} for split in self.SPLITS}
     assert reds == {'train': {20, 60, 100, 180}, 'validation': {140}}
+
+
+class VirtualKitti2FoiTest(builder_testing.BuilderTest):
+  """The paper's definition: the same frames and classes, depth clipped to
+  0.94-80 m with the sky at 80 m; a raw 0 stays invalid."""
+  DATASET_CLASS = vkitti2.VirtualKitti2
+  BUILDER_CONFIG_NAMES_TO_TEST = ['foi']
+  SPLITS = {'train': 41, 'validation': 10}
+
+  def test_depth_clipped_sky_at_80_m(self):
+    offsets = set()
+    for ex in self.examples('validation', 'foi'):
+      np.testing.assert_array_equal(ex['segmentation'][..., 0],
+                                    np.broadcast_to(BANDS, (12, 45)))
+      depth = ex['depth'][..., 0]
+      assert ex['has_depth'] and depth.dtype == np.float32
+      np.testing.assert_allclose(depth[0], 80.0)     # sky, 655.35 m: the clip's maximum
+      assert depth[1, 0] == 0                        # raw 0: invalid, not 0.94
+      np.testing.assert_allclose(depth[1, 1:], 0.94)  # 0.5 m: raised to the minimum
+      np.testing.assert_allclose(depth[2], 0.94)
+      np.testing.assert_allclose(depth[3], 80.0)
+      np.testing.assert_allclose(depth[4], 80.0)     # 80.01 m
+      offsets.add(round(float(depth[6, 0]), 2))
+    assert offsets == {float(v) for v in range(1, 11)}
+
+
+def test_decode_depth_foi():
+  raw = np.array([0, 1, 94, 1234, 8000, 8001, 65535], np.uint16)
+  np.testing.assert_allclose(vkitti2.decode_depth_foi(raw),
+                             [0, 0.94, 0.94, 12.34, 80, 80, 80], rtol=1e-6)
 
 
 def test_built_in_colours_used_without_colors_txt(tmp_path):
