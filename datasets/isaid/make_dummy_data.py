@@ -7,7 +7,9 @@
                                                            devkit colour per class
 
 P0000 (1000 x 900, flat blocks so the PNGs stay small) is larger than one
-800 x 800 tile: it gives 4 tiles. P1527 has no mask (the builder skips it).
+800 x 800 tile: it gives 4 tiles. P0002 (40 x 1500) is under 800 px high:
+3 tiles along its width in `standard`, one whole example in `foi`. P1527
+has no mask (the builder skips it).
 
   python datasets/isaid/make_dummy_data.py
 """
@@ -34,7 +36,7 @@ def image(height: int, width: int, seed: int) -> np.ndarray:
   cols = np.arange(width)[None, :] // 100
   out = np.zeros((height, width, 3), np.uint8)
   out[..., 0] = rows * 20 + seed
-  out[..., 1] = cols * 25
+  out[..., 1] = cols * 25 % 256
   out[..., 2] = 7 * seed
   return out
 
@@ -53,6 +55,12 @@ def arrays() -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray | None]]:
   mask = np.zeros((40, 56, 3), np.uint8)
   mask[:20, :28] = SHIP
   out['train', 'P0001'] = image(40, 56, 2), mask
+  # Low and wide: tiled along its width (windows at x 0, 600, 700), or whole (foi).
+  mask = np.zeros((40, 1500, 3), np.uint8)
+  mask[20:40, 0:100] = PLANE
+  mask[0:20, 650:750] = SHIP
+  mask[30:40, 1400:1500] = UNKNOWN
+  out['train', 'P0002'] = image(40, 1500, 4), mask
   # Skipped by the devkit (and here): no mask needed.
   out['train', 'P1527'] = image(24, 24, 3), None
   # A grey image in val.

@@ -73,7 +73,7 @@ the patches its `preprocess/isprs_split.py` cuts with
            that gives the windows of `builders.tiles` whenever both sides are
            at least 800 px, but it keeps an image smaller than that on either
            side whole (not cut along its longer side), and so does this
-           config (`foi_windows`). Potsdam tiles are 6000 x 6000 and the
+           config (`builders.tiles(..., whole_if_smaller=True)`). Potsdam tiles are 6000 x 6000 and the
            Vaihingen areas, as far as we know, over 800 px on both sides, so
            on the real files the windows are those of the per-city configs.
 
@@ -181,15 +181,6 @@ def pseudo_rgb(image: np.ndarray, red_green: tuple[int, int]) -> np.ndarray:
   the channels both cities have, so that one model sees both alike."""
   red, green = (image[..., c].astype(np.uint16) for c in red_green)
   return np.stack([red, green, (red + green) // 2], -1).astype(np.uint8)
-
-
-def foi_windows(height: int, width: int, size: int,
-                overlap: int) -> list[tuple[int, int, int, int]]:
-  """The paper's windows (create_patches): those of `builders.tiles` when
-  both sides are at least `size`, else the whole image in one."""
-  if height < size or width < size:
-    return [(0, 0, height, width)]
-  return builders.tiles(height, width, size, overlap)
 
 
 class _Archive:
@@ -334,8 +325,7 @@ class Isprs(builders.ManualBuilder):
   def _generate_examples(self, city, images, labels, found, tiles):
     config = self.builder_config
     ignore = self.dataset_info.ignore_label
-    windows, classes = ((foi_windows, foi_classes) if config.foi
-                        else (builders.tiles, colors_to_classes))
+    classes = foi_classes if config.foi else colors_to_classes
     for tile in sorted(set(tiles) & set(found)):
       image = images.read_rgb(found[tile])
       label_member = labels.find(city.label_name.format(tile=tile))
@@ -347,6 +337,7 @@ class Isprs(builders.ManualBuilder):
       if config.foi:
         image = pseudo_rgb(image, city.red_green)
       stem = city.stem.format(tile=tile)
-      for y0, x0, y1, x1 in windows(*image.shape[:2], config.tile_size, config.tile_overlap):
+      for y0, x0, y1, x1 in builders.tiles(*image.shape[:2], config.tile_size,
+                                           config.tile_overlap, whole_if_smaller=config.foi):
         yield f'{stem}_{y0}_{x0}', self.example(
             image[y0:y1, x0:x1], segmentation=classes(label_rgb[y0:y1, x0:x1], ignore))

@@ -1,4 +1,6 @@
-"""PASCAL-Context: VOC 2010 consumer photos densely labelled, 59 classes + background."""
+"""PASCAL-Context: VOC 2010 consumer photos densely labelled, 59 classes + background,
+as our definition and as the Factors of Influence paper's builder defines it
+(two catalogue entries, one builder with two configs)."""
 
 from transfer.data.catalog import DatasetInfo
 
@@ -16,12 +18,30 @@ CLASS_NAMES = (
     'road', 'rock', 'sheep', 'shelves', 'sidewalk', 'sign', 'sky', 'snow', 'sofa',
     'table', 'track', 'train', 'tree', 'truck', 'tvmonitor', 'wall', 'water', 'window',
     'wood')
+# The paper's classes 1..59 (factors_of_influence/fids/fids_metadata_segmentation.py,
+# fids_pascal_context, without its class 0 'background'): the same names and
+# order, so our class c is its c + 1.
+FOI_CLASS_NAMES = CLASS_NAMES[1:]
 
-INFOS = (DatasetInfo(
-    name='pascal_context', tfds_name='pascal_context',
+_COMMON = dict(
     builder_module='transfer_datasets.pascal_context.pascal_context',
-    domain='consumer', tasks=('segmentation',), class_names=CLASS_NAMES,
-    ignore_label=255, crop_size=(420, 420),
-    train_split='train', eval_split='validation',
-    description='VOC 2010 photos with whole-scene labels, 59 classes + background '
-    '(4998 train / 5105 val).'),)
+    domain='consumer', tasks=('segmentation',), ignore_label=255, crop_size=(420, 420),
+    train_split='train', eval_split='validation')
+
+INFOS = (
+    DatasetInfo(
+        name='pascal_context', tfds_name='pascal_context/standard',
+        class_names=CLASS_NAMES, **_COMMON,
+        description='VOC 2010 photos with whole-scene labels, 59 classes + background '
+        '(4998 train / 5105 val).'),
+    # As factors_of_influence/fids/pascal.py (PascalContext, MSeg's
+    # pascal-context-60 labels): its class 0 'background' (the 400 rare classes
+    # and unlabelled pixels) ignored; read from the same download. Not
+    # confirmed without MSeg's files: its split lists; pascal_context.py has
+    # the details.
+    DatasetInfo(
+        name='pascal_context_foi', tfds_name='pascal_context/foi',
+        class_names=FOI_CLASS_NAMES, **_COMMON,
+        description="VOC 2010 photos with whole-scene labels, 59 classes as the paper's "
+        'builder (background: rare classes and unlabelled, ignored; 4998 train / 5105 val).'),
+)

@@ -1,4 +1,4 @@
-"""PASCAL-Context semantic segmentation, 59 classes + background (60 ids).
+"""PASCAL-Context semantic segmentation: 59 classes, with background as a 60th or ignored.
 
 Reads the official PASCAL-Context release (Mottaghi et al., CVPR 2014) on top
 of the PASCAL VOC 2010 images:
@@ -11,23 +11,46 @@ of the PASCAL VOC 2010 images:
   VOCdevkit/VOC2010/JPEGImages/<id>.jpg and ImageSets/Main/{train,val}.txt
                       from the VOC 2010 trainval tar.
 
-Class ids follow the paper's convention (its released builder and the usual
-60-class benchmark): 0 = background, then the 59 classes in the catalogue's
-order. The 459 -> 60 table is built from the names, as the release intends:
-each name of 59_labels.txt is matched to a catalogue class, and the
+Classes: the 460 -> 60 table (0 = background, then the 59 classes in the
+order of `CLASS_NAMES` in `__init__.py`, the usual 60-class benchmark's and
+the paper's builder's) is built from the names, as the release intends:
+each name of 59_labels.txt is matched to one of the 59 classes, and the
 labels.txt id with that class's name gets its id. Names compare in lower
 case without spaces or punctuation, and 59_labels.txt's three spellings
 that differ from labels.txt ('diningtable', 'bedcloth', 'clothes' for
 'table', 'bedclothes', 'cloth', resolved the same way by the FCN reference
 code) are taken as those classes. The other 400 classes and the unlabelled
-value 0 become background (0), so no pixel is void; `ignore_label` (255)
-only matters for padding. A `LabelMap` value that labels.txt does not list,
+value 0 are background. A `LabelMap` value that labels.txt does not list,
 a 59_labels.txt that does not name exactly the 59 classes, or a class name
-that labels.txt lacks or lists twice fails the build, naming the file.
+that labels.txt lacks or lists twice fails the build, naming the file. Two
+configs decide what background is:
 
-Splits: the standard 4998 / 5105 protocol is VOC 2010's own
+`standard` (catalogue `pascal_context`): background is trained as a class,
+  the community's common choice (the 60-class protocol; a 59-class one
+  that ignores background is also in use): id 0, the 59 classes 1..59, so
+  no pixel is void (`ignore_label` 255 only matters for padding).
+`foi` (catalogue `pascal_context_foi`): as the Factors of Influence paper's
+  builder (`factors_of_influence/fids/pascal.py`, PascalContext on MSeg's
+  `pascal-context-60` copy through `fids/mseg_base.py`; its 60 names in
+  `fids_metadata_segmentation.py`, fids_pascal_context): its class 0
+  'background' (MSeg's 'background' and the names it treats as background,
+  'unlabeled' / 'Unlabeled', plus any value outside MSeg's name list) is
+  read as ignored, so background is the ignore label 255 and the 59
+  classes are 0..58, in the same order. MSeg's `pascal-context-60_names.txt`
+  is alphabetical with 'background' second; the paper's builder re-sorts it
+  to background first, which gives our order.
+
+Splits (both configs): the standard 4998 / 5105 protocol is VOC 2010's own
 `ImageSets/Main/train.txt` and `val.txt` (all 10103 trainval images carry
-context labels): `train` and `validation`.
+context labels): `train` and `validation`. MSeg's `pascal-context-60` lists,
+which the paper's builder read, hold as many images (4999 train lines, the
+first image repeated at the end, and 5105 val lines); we did not compare
+them image by image.
+
+Not confirmed without MSeg's prepared labels (`Segmentation_GT_60cls/`):
+that they give the 400 rare classes and unlabelled pixels to 'background'
+or to 255 (both the paper's class 0, as in our table), not to one of the
+59 classes.
 
 TFDS ships no PASCAL-Context builder, and its `voc` builder (2007 and 2012
 only) parses detection XMLs, so there is nothing to build on here.
@@ -39,6 +62,7 @@ import numpy as np
 import tensorflow_datasets as tfds
 
 from transfer.data import builders
+from transfer_datasets.pascal_context import CLASS_NAMES
 
 # Our split -> VOC 2010's ImageSets/Main list.
 _SPLITS = {'train': 'train', 'validation': 'val'}
@@ -52,9 +76,15 @@ def _normalise(name: str) -> str:
 
 
 class PascalContext(builders.ManualBuilder):
-  """PASCAL-Context semantic segmentation (59 classes + background) in the project's example format."""
+  """PASCAL-Context semantic segmentation (59 classes, + background) in our example format."""
 
-  CATALOG_NAME = 'pascal_context'
+  BUILDER_CONFIGS = [
+      tfds.core.BuilderConfig(
+          name='standard', description='60 classes: background trained as a class.'),
+      tfds.core.BuilderConfig(
+          name='foi', description="59 classes as the FoI paper's builder: background ignored."),
+  ]
+  CATALOG_NAMES = {'standard': 'pascal_context', 'foi': 'pascal_context_foi'}
   VERSION = tfds.core.Version('1.0.0')
   RELEASE_NOTES = {'1.0.0': 'Initial release.'}
   MANUAL_DOWNLOAD_INSTRUCTIONS = """
@@ -81,6 +111,8 @@ class PascalContext(builders.ManualBuilder):
        <manual_dir>/VOCdevkit/VOC2010/ImageSets/Main/val.txt
      (manual_dir defaults to <data_dir>/downloads/manual/).
   4. python -m transfer.data.build pascal_context --manual_dir=<manual_dir>
+     python -m transfer.data.build pascal_context_foi --manual_dir=<manual_dir>
+     (the same download serves both)
   """
 
   def _split_generators(self, dl_manager):
@@ -88,6 +120,8 @@ class PascalContext(builders.ManualBuilder):
     mats = self.manual_path(dl_manager, 'trainval', directory=True)
     table = self.class_table(self.manual_path(dl_manager, 'labels.txt'),
                              self.manual_path(dl_manager, '59_labels.txt'))
+    if self.builder_config.name == 'foi':  # Background ignored, the 59 one lower.
+      table = np.where(table == 0, self.dataset_info.ignore_label, table - 1)
     return {split: self._generate_examples(voc, mats, list_name, table)
             for split, list_name in _SPLITS.items()}
 
@@ -112,8 +146,8 @@ class PascalContext(builders.ManualBuilder):
     return out
 
   def class_table(self, full_path, subset_path) -> np.ndarray:
-    """[max full id + 1] -> our class id (0 = background)."""
-    ours = {_normalise(name): i for i, name in enumerate(self.dataset_info.class_names)}
+    """[max full id + 1] -> class id of the 60 (0 = background, `standard`'s ids)."""
+    ours = {_normalise(name): i for i, name in enumerate(CLASS_NAMES)}
     wanted = set()
     for name in self._read_label_list(subset_path).values():
       key = _normalise(name)
@@ -122,10 +156,9 @@ class PascalContext(builders.ManualBuilder):
         continue
       if key not in ours:
         raise self.fail(subset_path, f'names {name!r}, none of the 59 classes '
-                        f'{self.dataset_info.class_names[1:]}')
+                        f'{CLASS_NAMES[1:]}')
       wanted.add(key)
-    missing = [name for name in self.dataset_info.class_names[1:]
-               if _normalise(name) not in wanted]
+    missing = [name for name in CLASS_NAMES[1:] if _normalise(name) not in wanted]
     if missing:
       raise self.fail(subset_path, f'does not name the classes {missing}')
 

@@ -8,16 +8,33 @@ Reads the official `VOCtrainval_11-May-2012.tar`, extracted:
 
 The label PNGs are palette ('P' mode) images: the pixel values are palette
 *indices* and the palette only colours them for viewing (index 1, aeroplane,
-shows as dark red). Index v in 0..20 is class v (0 = background, then the 20
-classes in the catalogue's order); index 255 marks void (object borders and
-regions left unlabelled as difficult) and stays the ignore label 255. Any
-other index means the file is not an official label map and fails the build.
-The indices are read directly, never the colours, so a palette change cannot
-shift classes (the paper's released builder read MSeg's copy and folded
-void into background; here void stays ignored, as the VOC benchmark scores
-it). Splits: the official segmentation lists, `train` (1464 images)
-and `val` (1449) as `validation`; the SBD "train_aug" extension is not part
-of this download and is not used.
+shows as dark red). Index v in 0..20 is a class (0 = background, then the
+20 classes in VOC's order); index 255 marks void (object borders and
+regions left unlabelled as difficult) and is always the ignore label 255.
+Any other index means the file is not an official label map and fails the
+build. The indices are read directly, never the colours, so a palette
+change cannot shift classes. Two configs decide what background is:
+
+`standard` (catalogue `pascal_voc`): background is trained as a class,
+  the community's common choice (VOC's 21 classes, as its benchmark scores
+  them): index v is class v.
+`foi` (catalogue `pascal_voc_foi`): as the Factors of Influence paper's
+  builder (`factors_of_influence/fids/pascal.py`, PascalVOC on MSeg's
+  `voc2012` copy, through `fids/mseg_base.py`): its class 0 'background'
+  holds background and also void (`utils.convert_segmentation_map` sends
+  a value its name list lacks, void's 255, to 0), and is read as ignored:
+  index 0 and 255 are the ignore label 255, and index v in 1..20 is class
+  v - 1 (the 20 names of `fids_metadata_segmentation.py`,
+  fids_pascal_voc2012, in VOC's order).
+
+Splits (both configs): the official segmentation lists, `train` (1464
+images) and `val` (1449) as `validation`; the SBD "train_aug" extension is
+not part of this download and is not used. Not confirmed without MSeg's
+files (its `dataset_lists/voc2012/` name and split lists were not
+available to check): that its name list is background then VOC's 20
+classes, as the metadata's is, and which images its train list holds (MSeg's
+download script fetches the SBD-augmented `SegmentationClassAug` labels, so
+the paper may have trained on train_aug's 10,582 images, not 1464).
 
 TFDS's `voc` (config `2012`) downloads the same tar but parses only the
 detection XMLs (`Annotations/`), not `SegmentationClass/`, so there is no
@@ -26,7 +43,6 @@ parsing code to share; this builder reads the extracted folder.
 object annotations, only segmentation.
 """
 
-import numpy as np
 import tensorflow_datasets as tfds
 
 from transfer.data import builders
@@ -38,9 +54,16 @@ _SPLITS = {'train': 'train', 'validation': 'val'}
 
 
 class PascalVocSegmentation(builders.ManualBuilder):
-  """Pascal VOC 2012 semantic segmentation (21 classes) in the project's example format."""
+  """Pascal VOC 2012 semantic segmentation (21 or 20 classes) in the project's example format."""
 
-  CATALOG_NAME = 'pascal_voc'
+  BUILDER_CONFIGS = [
+      tfds.core.BuilderConfig(
+          name='standard', description='21 classes: background trained as a class.'),
+      tfds.core.BuilderConfig(
+          name='foi', description="20 classes as the FoI paper's builder: background and "
+          'void ignored.'),
+  ]
+  CATALOG_NAMES = {'standard': 'pascal_voc', 'foi': 'pascal_voc_foi'}
   VERSION = tfds.core.Version('1.0.0')
   RELEASE_NOTES = {'1.0.0': 'Initial release.'}
   MANUAL_DOWNLOAD_INSTRUCTIONS = """
@@ -56,6 +79,8 @@ class PascalVocSegmentation(builders.ManualBuilder):
        <manual_dir>/VOCdevkit/VOC2012/SegmentationClass/2007_000032.png
      (manual_dir defaults to <data_dir>/downloads/manual/).
   3. python -m transfer.data.build pascal_voc --manual_dir=<manual_dir>
+     python -m transfer.data.build pascal_voc_foi --manual_dir=<manual_dir>
+     (the same download serves both)
   """
 
   def _split_generators(self, dl_manager):
@@ -72,6 +97,11 @@ class PascalVocSegmentation(builders.ManualBuilder):
   def _generate_examples(self, root, list_name):
     steps = self.MANUAL_DOWNLOAD_INSTRUCTIONS
     ignore = self.dataset_info.ignore_label
+    # Index -> class id (void, past the table, -> ignore); foi: background
+    # ignored too, the 20 classes one lower.
+    table = list(range(_NUM_CLASSES))
+    if self.builder_config.name == 'foi':
+      table = [ignore] + table[:-1]
     for image_id in self._read_ids(root / 'ImageSets' / 'Segmentation' / f'{list_name}.txt'):
       image = builders.read_image(root / 'JPEGImages' / f'{image_id}.jpg', steps)
       label_path = root / 'SegmentationClass' / f'{image_id}.png'
@@ -82,4 +112,4 @@ class PascalVocSegmentation(builders.ManualBuilder):
       if bad.any():
         raise self.fail(label_path, f'has label values {sorted(set(raw[bad].tolist()))[:5]} '
                         f'outside 0..{_NUM_CLASSES - 1} and {_VOID} (void)')
-      yield image_id, self.example(image, segmentation=np.where(raw == _VOID, ignore, raw))
+      yield image_id, self.example(image, segmentation=builders.remap(raw, table, ignore))

@@ -187,19 +187,23 @@ class IsprsFoiTest(builder_testing.BuilderTest):
       np.testing.assert_array_equal(small[:, half:], 255)  # clutter
 
 
+def foi_windows(*shape_size_overlap):
+  return builders.tiles(*shape_size_overlap, whole_if_smaller=True)
+
+
 def test_foi_windows_follow_the_papers_create_patches():
   # create_patches' docstring: a width of 1500 gives [0-800, 600-1400, 700-1500].
-  assert [x0 for _, x0, _, _ in isprs.foi_windows(800, 1500, 800, 200)] == [0, 600, 700]
+  assert [x0 for _, x0, _, _ in foi_windows(800, 1500, 800, 200)] == [0, 600, 700]
   # 1300: its starts 0, 600, 1200 -> 0, 500, 500 (the same window, one file).
-  assert isprs.foi_windows(1300, 800, 800, 200) == [(0, 0, 800, 800), (500, 0, 1300, 800)]
+  assert foi_windows(1300, 800, 800, 200) == [(0, 0, 800, 800), (500, 0, 1300, 800)]
   # A Potsdam tile: starts 0, 600, ..., 4800 and 5400 moved back to 5200.
   starts = [0, 600, 1200, 1800, 2400, 3000, 3600, 4200, 4800, 5200]
-  assert isprs.foi_windows(6000, 6000, 800, 200) == [
+  assert foi_windows(6000, 6000, 800, 200) == [
       (y, x, y + 800, x + 800) for y in starts for x in starts]
   # Smaller than a window on either side: kept whole (builders.tiles would
   # cut the long side into three).
-  assert isprs.foi_windows(500, 2000, 800, 200) == [(0, 0, 500, 2000)]
-  assert isprs.foi_windows(800, 800, 800, 200) == [(0, 0, 800, 800)]
+  assert foi_windows(500, 2000, 800, 200) == [(0, 0, 500, 2000)]
+  assert foi_windows(800, 800, 800, 200) == [(0, 0, 800, 800)]
 
 
 class IsprsFoi860(isprs.Isprs, skip_registration=True):

@@ -9,6 +9,7 @@ import tensorflow_datasets as tfds
 
 import builder_testing
 from transfer.data import builders
+from transfer.data import catalog
 from transfer_datasets import pascal_context as catalogue_entry
 from transfer_datasets.pascal_context import pascal_context
 
@@ -18,6 +19,7 @@ _NAMES = catalogue_entry.CLASS_NAMES
 
 class PascalContextTest(builder_testing.BuilderTest):
   DATASET_CLASS = pascal_context.PascalContext
+  BUILDER_CONFIG_NAMES_TO_TEST = ['standard']
   SPLITS = {'train': 2, 'validation': 1}  # VOC 2010 ImageSets/Main lists
 
   def test_full_labels_map_to_59_classes_and_the_rest_to_background(self):
@@ -44,6 +46,30 @@ class PascalContextTest(builder_testing.BuilderTest):
     mapped = {int(i): _NAMES[c] for i, c in enumerate(table) if c}
     assert len(mapped) == 59 and set(mapped.values()) == set(_NAMES[1:])
     assert mapped[2] == 'aeroplane' and mapped[19] == 'bedclothes' and mapped[458] == 'wood'
+
+
+class PascalContextFoiTest(builder_testing.BuilderTest):
+  """The paper's definition: background (rare classes, unlabelled) ignored,
+  the 59 classes one lower in the same order."""
+  DATASET_CLASS = pascal_context.PascalContext
+  BUILDER_CONFIG_NAMES_TO_TEST = ['foi']
+  SPLITS = {'train': 2, 'validation': 1}
+
+  def test_background_is_ignored_and_classes_shift(self):
+    (ex,) = self.examples('validation', 'foi')
+    seg = ex['segmentation'][..., 0]
+    names = catalog.get('pascal_context_foi').class_names
+    assert len(names) == 59 and names == _NAMES[1:]
+    assert (names.index('sky'), names.index('table'), names.index('cloth')) == (46, 49, 17)
+    top = np.ones((12, 31), bool)
+    top[0, 2] = False
+    np.testing.assert_array_equal(seg[:12, 1:][top], 46)     # sky (360)
+    np.testing.assert_array_equal(seg[12:, 1:16], 49)        # table (397)
+    np.testing.assert_array_equal(seg[12:, 24:], 17)         # cloth (80)
+    np.testing.assert_array_equal(seg[12:, 16:24], 255)      # air conditioner: background
+    np.testing.assert_array_equal(seg[:, 0], 255)            # unlabelled
+    assert seg[0, 3] == 255                                  # 459: background
+    assert set(np.unique(seg)) == {17, 46, 49, 255}
 
 
 def _build(manual_dir):

@@ -9,6 +9,7 @@ import tensorflow_datasets as tfds
 
 import builder_testing
 from transfer.data import builders
+from transfer.data import catalog
 from transfer_datasets.pascal_voc import pascal_voc_segmentation
 
 _VOC = ('VOCdevkit', 'VOC2012')
@@ -17,6 +18,7 @@ _DUMMY = pathlib.Path(pascal_voc_segmentation.__file__).parent / 'dummy_data'
 
 class PascalVocSegmentationTest(builder_testing.BuilderTest):
   DATASET_CLASS = pascal_voc_segmentation.PascalVocSegmentation
+  BUILDER_CONFIG_NAMES_TO_TEST = ['standard']
   SPLITS = {'train': 2, 'validation': 1}
 
   def test_dummy_labels_are_palette_pngs_with_colours_unlike_indices(self):
@@ -40,6 +42,29 @@ class PascalVocSegmentationTest(builder_testing.BuilderTest):
   def test_train_split_follows_the_official_list(self):
     right = sorted(int(ex['segmentation'][-1, -1, 0]) for ex in self.examples('train'))
     assert right == [14, 16]  # 2007_000032: motorbike, 2007_000039: pottedplant
+
+
+class PascalVocFoiTest(builder_testing.BuilderTest):
+  """The paper's definition: background and void ignored, the 20 classes one lower."""
+  DATASET_CLASS = pascal_voc_segmentation.PascalVocSegmentation
+  BUILDER_CONFIG_NAMES_TO_TEST = ['foi']
+  SPLITS = {'train': 2, 'validation': 1}
+
+  def test_background_and_void_are_ignored_and_classes_shift(self):
+    (ex,) = self.examples('validation', 'foi')
+    seg = ex['segmentation'][..., 0]
+    np.testing.assert_array_equal(seg[:11], 255)        # background (index 0)
+    np.testing.assert_array_equal(seg[12:, :16], 0)     # aeroplane (index 1)
+    np.testing.assert_array_equal(seg[12:, 17:], 14)    # person (index 15)
+    np.testing.assert_array_equal(seg[11, :17], 255)    # void border (index 255)
+    np.testing.assert_array_equal(seg[11:, 16], 255)
+    assert set(np.unique(seg)) == {0, 14, 255}
+    names = catalog.get('pascal_voc_foi').class_names
+    assert len(names) == 20 and (names[0], names[14]) == ('aeroplane', 'person')
+
+  def test_train_split_follows_the_official_list(self):
+    right = sorted(int(ex['segmentation'][-1, -1, 0]) for ex in self.examples('train', 'foi'))
+    assert right == [13, 15]  # motorbike, pottedplant
 
 
 def _build(manual_dir):

@@ -400,11 +400,16 @@ def boxes_from_instances(instances: np.ndarray, count: int) -> np.ndarray:
   return boxes
 
 
-def tiles(height: int, width: int, size: int, overlap: int) -> list[tuple[int, int, int, int]]:
+def tiles(height: int, width: int, size: int, overlap: int,
+          whole_if_smaller: bool = False) -> list[tuple[int, int, int, int]]:
   """Windows (y0, x0, y1, x1) of at most `size` x `size`, `overlap` pixels
   apart from their neighbours, covering the whole image; the last row and
   column of windows are moved back to end at the border (so they may
-  overlap more), and images smaller than `size` give one window."""
+  overlap more), and images smaller than `size` give one window. With
+  `whole_if_smaller`, an image under `size` on either side is one window
+  (the paper's `create_patches`, factors_of_influence/preprocess)."""
+  if whole_if_smaller and (height < size or width < size):
+    return [(0, 0, height, width)]
   def starts(length):
     if length <= size:
       return [0]
