@@ -1,4 +1,4 @@
-"""Cityscapes semantic segmentation, fine annotations, 19 classes.
+"""Cityscapes semantic segmentation, fine annotations: 19 or 32 classes.
 
 Reads the two official archives as downloaded, in place (not extracted):
   leftImg8bit_trainvaltest.zip: 8-bit RGB PNGs
@@ -7,21 +7,41 @@ Reads the two official archives as downloaded, in place (not extracted):
     gtFine/<split>/<city>/<city>_<seq>_<frame>_gtFine_labelIds.png
     (their `_color.png`, `_instanceIds.png` and `_polygons.json` siblings,
     and the archives' README and license files, are not read).
-
-Labels: label ids map to the 19 train ids of the official `labels.py`
-(cityscapesScripts): road 7 -> 0, sidewalk 8 -> 1, building 11 -> 2, wall 12,
-fence 13, pole 17, traffic light 19, traffic sign 20, vegetation 21, terrain
-22, sky 23, person 24, rider 25, car 26, truck 27, bus 28, train 31,
-motorcycle 32, bicycle 33 -> 18. Every other id (unlabeled 0, ego vehicle,
-rectification border, out of roi, static, dynamic, ground, parking, rail
-track, guard rail, bridge, tunnel, polegroup, caravan, trailer, and any value
-above 33) becomes the ignore label 255, as the 19-class benchmark evaluates.
 (License plates, id -1, are never drawn into the PNGs: their pixels carry
-the vehicle's id.)
+the vehicle's id.) Two configs decide which label ids are classes:
 
-Splits: the official train (2975 images) and val (500) splits as `train` and
-`validation`. The test split is not built: its public label files are
-placeholders without annotations.
+`train_ids` (catalogue `cityscapes`): the 19 train ids of the official
+  `labels.py` (cityscapesScripts): road 7 -> 0, sidewalk 8 -> 1, building
+  11 -> 2, wall 12, fence 13, pole 17, traffic light 19, traffic sign 20,
+  vegetation 21, terrain 22, sky 23, person 24, rider 25, car 26, truck 27,
+  bus 28, train 31, motorcycle 32, bicycle 33 -> 18. Every other id
+  (unlabeled 0, ego vehicle, rectification border, out of roi, static,
+  dynamic, ground, parking, rail track, guard rail, bridge, tunnel,
+  polegroup, caravan, trailer, and any value above 33) becomes the ignore
+  label 255, as the 19-class benchmark evaluates.
+`foi` (catalogue `cityscapes_foi`): as the Factors of Influence paper's
+  builder, `factors_of_influence/fids/cityscapes.py` (google-research),
+  through `fids/mseg_base.py`. Its `segmentation` feature reads MSeg's
+  `cityscapes-34` labels, whose name list (mseg-api
+  `dataset_lists/cityscapes-34/cityscapes-34_names.txt`) is the 34 label
+  ids in id order; it drops 'unlabeled' (0) and 'out of roi' (3) into its
+  class 0 'background' and numbers the other 32 in id order. Here
+  background is the ignore label 255 (with any value above 33, which the
+  paper's `utils.convert_segmentation_map` also sends to 0), and the 32
+  classes are 0..31: ego vehicle 1 -> 0, rectification border 2 -> 1,
+  static 4 -> 2, dynamic 5 -> 3, ..., bicycle 33 -> 31 (label id - 2 from
+  4 on), named as `fids_metadata_segmentation.py` (fids_city_scapes).
+  Not confirmed without MSeg's files: its cityscapes-34 train/val lists were
+  not available to read, only that its remapping script derives the 19
+  classes from these label ids; we take the label PNGs it lists to be the
+  official `gtFine_labelIds` ones, unchanged.
+
+Splits (both configs): the official train (2975 images) and val (500)
+splits as `train` and `validation`. The paper's builder takes its images
+from MSeg's `cityscapes-19` lists; the val list is the 500 official val
+frames (its size matches them exactly; the train list was not read). The
+test split is not built: its public label files are placeholders without
+annotations.
 
 Built on TFDS's `cityscapes` builder (tensorflow_datasets/datasets/cityscapes),
 which reads the same two zips from the same manual dir. Taken from it rather
@@ -31,7 +51,7 @@ file suffix (`label_suffix`, `gtFine_labelIds`) and the image-id parsing of
 file names (`LEFT_IMAGE_FILE_RE`, `<city>_<seq>_<frame>`). Added here: the
 zips are read in place (TFDS first extracts them, about 11 GB, into
 <data_dir>/downloads/extracted), examples come in sorted order, the
-labelId -> trainId mapping (TFDS yields raw label ids), images of any size
+label id mappings (TFDS yields raw label ids), images of any size
 (TFDS fixes 1024x2048), errors that name the broken file or archive member,
 and the project's example format. It does not subclass TFDS's builder, whose
 `_info` and features are the raw Cityscapes ones.
@@ -42,6 +62,8 @@ import tensorflow_datasets as tfds
 from tensorflow_datasets.datasets.cityscapes import cityscapes_dataset_builder as tfds_cityscapes
 
 from transfer.data import builders
+from transfer_datasets.cityscapes_fine import FOI_CLASS_NAMES
+from transfer_datasets.cityscapes_fine import LABEL_NAMES
 
 _TFDS_CONFIG = next(config for config in tfds_cityscapes.Builder.BUILDER_CONFIGS
                     if config.name == 'semantic_segmentation')
@@ -56,11 +78,24 @@ _SPLITS = {'train': 'train', 'validation': 'val'}
 TRAIN_IDS = {7: 0, 8: 1, 11: 2, 12: 3, 13: 4, 17: 5, 19: 6, 20: 7, 21: 8,
              22: 9, 23: 10, 24: 11, 25: 12, 26: 13, 27: 14, 28: 15, 31: 16,
              32: 17, 33: 18}
+# Cityscapes label id -> the paper's class - 1 (FOI_CLASS_NAMES); its
+# background (unlabeled, out of roi) is ignored.
+FOI_IDS = {label_id: FOI_CLASS_NAMES.index(name) for label_id, name in enumerate(LABEL_NAMES)
+           if name in FOI_CLASS_NAMES}
+# Config name -> label id mapping (kitti_segmentation's configs share them).
+LABEL_MAPS = {'train_ids': TRAIN_IDS, 'foi': FOI_IDS}
+
 
 class CityscapesFine(builders.ManualBuilder):
-  """Cityscapes semantic segmentation (fine, 19 classes) in the project's example format."""
+  """Cityscapes semantic segmentation (fine, 19 or 32 classes) in the project's example format."""
 
-  CATALOG_NAME = 'cityscapes'
+  BUILDER_CONFIGS = [
+      tfds.core.BuilderConfig(name='train_ids', description='The 19 Cityscapes train ids.'),
+      tfds.core.BuilderConfig(
+          name='foi', description="32 classes as the FoI paper's builder: the 34 label ids "
+          'without unlabeled and out of roi.'),
+  ]
+  CATALOG_NAMES = {'train_ids': 'cityscapes', 'foi': 'cityscapes_foi'}
   VERSION = tfds.core.Version('1.0.0')
   RELEASE_NOTES = {'1.0.0': 'Initial release.'}
   MANUAL_DOWNLOAD_INSTRUCTIONS = f"""
@@ -74,6 +109,8 @@ class CityscapesFine(builders.ManualBuilder):
        <manual_dir>/{LABELS_ZIP}
      (manual_dir defaults to <data_dir>/downloads/manual/).
   3. python -m transfer.data.build cityscapes --manual_dir=<manual_dir>
+     python -m transfer.data.build cityscapes_foi --manual_dir=<manual_dir>
+     (the same two zips serve both)
   """
 
   def _split_generators(self, dl_manager):
@@ -84,6 +121,7 @@ class CityscapesFine(builders.ManualBuilder):
 
   def _generate_examples(self, images_zip, labels_zip, folder):
     ignore = self.dataset_info.ignore_label
+    label_map = LABEL_MAPS[self.builder_config.name]
     steps = self.MANUAL_DOWNLOAD_INSTRUCTIONS
     with builders.ZipArchive(images_zip, steps) as images, \
          builders.ZipArchive(labels_zip, steps) as labels:
@@ -102,4 +140,4 @@ class CityscapesFine(builders.ManualBuilder):
         label_ids = labels.labels(label_member)
         labels.check_size(label_member, label_ids, image)
         yield image_id, self.example(
-            image, segmentation=builders.remap(label_ids, TRAIN_IDS, ignore))
+            image, segmentation=builders.remap(label_ids, label_map, ignore))

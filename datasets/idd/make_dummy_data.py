@@ -26,15 +26,18 @@ def rect(x0, y0, x1, y1):
 
 def train_objects(mark: int) -> list[dict]:
   """Sky rows 0-5 (a deleted bus over it), building 6-9, road 10-15, a car
-  over building and road with a licence plate, a `cargroup`, parking, and
-  the ego vehicle over the last row; a traffic sign in row 0, column `mark`,
-  tells the frames apart."""
+  over building and road with a licence plate, a train over the building
+  (level 3: vehicle fallback; the paper's builder: background), a `cargroup`,
+  parking, and the ego vehicle over the last row; a two-point traffic sign in
+  row 0, column `mark`, tells the frames apart (where two-point polygons are
+  drawn)."""
   objects = [
       ('sky', rect(0, 0, W - 1, 5), 0),
       ('bus', rect(10, 0, 14, 3), 1),          # deleted: not drawn
       ('building', rect(0, 6, W - 1, 9), 0),
       ('road', rect(0, 10, W - 1, 15), 0),
       ('car', rect(2, 8, 7, 12), 0),
+      ('train', rect(16, 8, 19, 9), 0),
       ('license plate', rect(4, 11, 5, 12), 0),
       ('cargroup', rect(18, 11, 21, 13), 0),
       ('parking', rect(12, 13, 15, 15), 0),

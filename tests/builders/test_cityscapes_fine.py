@@ -11,6 +11,7 @@ import tensorflow_datasets as tfds
 import builder_testing
 import cityscapes_labels
 from transfer.data import builders
+from transfer.data import catalog
 from transfer_datasets.cityscapes_fine import CLASS_NAMES
 from transfer_datasets.cityscapes_fine import cityscapes_fine
 from transfer_datasets.cityscapes_fine import make_dummy_data as dummy
@@ -18,6 +19,7 @@ from transfer_datasets.cityscapes_fine import make_dummy_data as dummy
 
 class CityscapesFineTest(builder_testing.BuilderTest):
   DATASET_CLASS = cityscapes_fine.CityscapesFine
+  BUILDER_CONFIG_NAMES_TO_TEST = ['train_ids']
   SPLITS = {'train': 2, 'validation': 1}  # the test frame is not built
 
   def frames(self, split: str) -> list[tuple[int, dict]]:
@@ -49,6 +51,37 @@ class CityscapesFineTest(builder_testing.BuilderTest):
     with zipfile.ZipFile(self.dummy_data / 'leftImg8bit_trainvaltest.zip') as archive:
       png = archive.read('leftImg8bit/val/frankfurt/frankfurt_000000_000294_leftImg8bit.png')
     np.testing.assert_array_equal(ex['image'], np.asarray(Image.open(io.BytesIO(png))))
+
+
+class CityscapesFineFoiTest(builder_testing.BuilderTest):
+  """The paper's definition: the 34 label ids without unlabeled and out of roi."""
+  DATASET_CLASS = cityscapes_fine.CityscapesFine
+  BUILDER_CONFIG_NAMES_TO_TEST = ['foi']
+  SPLITS = {'train': 2, 'validation': 1}
+
+  def frames(self, split: str) -> list[tuple[int, dict]]:
+    return [(cityscapes_labels.closest_frame(ex['segmentation'][..., 0], dummy.label_ids,
+                                             range(3), cityscapes_labels.foi_ids), ex)
+            for ex in self.examples(split, 'foi')]
+
+  def test_label_ids_map_to_the_papers_classes(self):
+    for split, indices in (('train', [0, 1]), ('validation', [2])):
+      frames = self.frames(split)
+      assert sorted(index for index, _ in frames) == indices
+      for index, ex in frames:
+        ids = dummy.label_ids(index)
+        seg = ex['segmentation'][..., 0]
+        np.testing.assert_array_equal(seg, cityscapes_labels.foi_ids(ids))
+        # Every id 0..39 is in the frame: each maps as the paper's list says.
+        got = {int(i): set(seg[ids == i].tolist()) for i in np.unique(ids)}
+        assert set(got) == set(range(40))
+        assert {i for i, classes in got.items() if classes == {255}} == {0, 3, *range(34, 40)}
+        assert got[1] == {0} and got[2] == {1} and got[4] == {2} and got[7] == {5}
+        assert got[9] == {7} and got[29] == {27} and got[33] == {31}
+
+  def test_class_names_follow_the_papers_list(self):
+    names = catalog.get('cityscapes_foi').class_names
+    assert names == cityscapes_labels.FOI_CLASSES[1:] and len(names) == 32
 
 
 def _rewrite_member(src, dst, name, data):

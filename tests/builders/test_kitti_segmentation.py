@@ -10,6 +10,7 @@ import tensorflow_datasets as tfds
 import builder_testing
 import cityscapes_labels
 from transfer.data import builders
+from transfer.data import catalog
 from transfer_datasets.kitti_segmentation import CLASS_NAMES
 from transfer_datasets.kitti_segmentation import kitti_segmentation
 from transfer_datasets.kitti_segmentation import make_dummy_data as dummy
@@ -17,6 +18,7 @@ from transfer_datasets.kitti_segmentation import make_dummy_data as dummy
 
 class KittiSegmentationTest(builder_testing.BuilderTest):
   DATASET_CLASS = kitti_segmentation.KittiSegmentation
+  BUILDER_CONFIG_NAMES_TO_TEST = ['train_ids']
   SPLITS = {'train': 2, 'validation': 2}
 
   def frames(self, split: str) -> list[tuple[int, dict]]:
@@ -43,6 +45,33 @@ class KittiSegmentationTest(builder_testing.BuilderTest):
   def test_class_names_are_the_cityscapes_train_ids(self):
     names = cityscapes_labels.TRAIN_ID_NAMES
     assert CLASS_NAMES == tuple(names[train_id] for train_id in range(19))
+
+
+class KittiSegmentationFoiTest(builder_testing.BuilderTest):
+  """The paper's definition (kitti-34): Cityscapes' label ids without unlabeled and out of roi."""
+  DATASET_CLASS = kitti_segmentation.KittiSegmentation
+  BUILDER_CONFIG_NAMES_TO_TEST = ['foi']
+  SPLITS = {'train': 2, 'validation': 2}
+
+  def test_label_ids_map_to_the_papers_classes_on_the_mseg_split(self):
+    for split, frames in (('train', [0, 2]), ('validation', [1, 3])):
+      found = []
+      for ex in self.examples(split, 'foi'):
+        seg = ex['segmentation'][..., 0]
+        frame = cityscapes_labels.closest_frame(seg, dummy.label_ids, range(4),
+                                                cityscapes_labels.foi_ids)
+        found.append(frame)
+        ids = dummy.label_ids(frame)
+        np.testing.assert_array_equal(seg, cityscapes_labels.foi_ids(ids))
+        # Column c holds id (c + frame) mod 40: every id 0..39.
+        got = {int(ids[0, c]): int(seg[0, c]) for c in range(40)}
+        assert {i for i, v in got.items() if v == 255} == {0, 3, *range(34, 40)}
+        assert (got[1], got[2], got[4], got[9], got[29], got[33]) == (0, 1, 2, 7, 27, 31)
+      assert sorted(found) == frames
+
+  def test_class_names_are_cityscapes_foi(self):
+    names = catalog.get('kitti_segmentation_foi').class_names
+    assert names == cityscapes_labels.FOI_CLASSES[1:] == catalog.get('cityscapes_foi').class_names
 
 
 def test_label_of_wrong_size_names_the_member(tmp_path):
