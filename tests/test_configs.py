@@ -25,7 +25,7 @@ TASK_PAIRS = ('segmentation,detection', 'detection,keypoints', 'keypoints,depth'
 SUBSETS = {
     'configs/study_synthetic.py': {'pairs': 'aerial_det:underwater_kpt,sunny_seg:indoor_seg',
                                    'seeds': (0,)},
-    'configs/study_foi_segmentation.py': {'pairs': 'suim:cityscapes'},
+    'configs/study_foi_segmentation.py': {'pairs': 'suim_foi:cityscapes_foi'},
     # A broad source, a cross-task pair and a domain-draw (seed) option.
     'configs/study_findings.py': {'pairs': 'seg_mix:closeup_kpt,kpt_aerial:aerial_det',
                                   'seeds': (0,)},

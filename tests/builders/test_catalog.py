@@ -20,12 +20,36 @@ PAPER_DATASETS = (
     'kitti_segmentation', 'mapillary_vistas', 'camvid', 'isaid', 'isprs_potsdam',
     'isprs_vaihingen', 'suim', 'underwater_trash', 'scannet', 'sun_rgbd', 'virtual_kitti_2',
     'vgallery', 'stanford_extra', 'nyu_depth_v2')
+# The paper's own definitions (its builders in factors_of_influence/fids),
+# each beside the community's definition it differs from (ISPRS: both cities'
+# entries).
+PAPER_DEFINITIONS = {
+    'cityscapes_foi': 'cityscapes', 'kitti_segmentation_foi': 'kitti_segmentation',
+    'idd_foi': 'idd', 'isprs_foi': 'isprs_potsdam', 'pascal_voc_foi': 'pascal_voc',
+    'pascal_context_foi': 'pascal_context', 'isaid_foi': 'isaid', 'suim_foi': 'suim',
+    'stanford_extra_foi': 'stanford_extra', 'sun_rgbd_foi': 'sun_rgbd',
+    'virtual_kitti_2_foi': 'virtual_kitti_2', 'vgallery_foi': 'vgallery',
+    'bdd100k_detection_foi': 'bdd100k_detection', 'coco_detection_foi': 'coco_detection',
+    'underwater_trash_foi': 'underwater_trash'}
 DOMAINS = ('consumer', 'driving', 'aerial', 'underwater', 'indoor', 'synthetic', 'close-ups')
 MANUAL = [name for name in catalog.names() if not catalog.get(name).generated]
 
 
 def test_every_paper_dataset_is_registered():
   assert set(PAPER_DATASETS) <= set(catalog.names())
+
+
+@pytest.mark.parametrize('name,ours', PAPER_DEFINITIONS.items())
+def test_paper_definitions_sit_beside_ours(name, ours):
+  paper, community = catalog.get(name), catalog.get(ours)
+  assert (paper.domain, paper.tasks) == (community.domain, community.tasks)
+  # One builder, two configs: the module docstring says which follows what.
+  assert paper.builder_module == community.builder_module
+  assert paper.tfds_name.split('/')[0] == community.tfds_name.split('/')[0]
+  assert paper.tfds_name != community.tfds_name
+  module = catalog.import_builder(paper)
+  assert 'factors_of_influence' in module.__doc__
+  assert "paper" in paper.description
 
 
 @pytest.mark.parametrize('name', catalog.names())
