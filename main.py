@@ -156,7 +156,8 @@ def _executor(root):
 
 def _report(config, plans, root):
   from transfer import results, runner  # pylint: disable=g-import-not-at-top
-  table = runner.collect(plans, root)
+  runner.score(config, plans, root)
+  table = runner.collect(plans, root, config)
   if len(table) == 1:
     return results.format_table(table[0], config.baseline.kind)
   text = (results.format_summary(results.summary(table))
@@ -181,7 +182,7 @@ def _run(config, root):
   runner.check_data(plans, config.data_dir)
   if _STAGE.value:
     runner.run_local(plans, root, config.data_dir, keys={_STAGE.value})
-    runner.collect(plans, root)
+    runner.collect(plans, root, config)
     return None
   if _CLUSTER.value:
     import submitit  # pylint: disable=g-import-not-at-top

@@ -43,9 +43,13 @@ setuptools.setup(
         'submitit==1.5.4',  # the study runner's SLURM (and local, debug) executors.
         'h5py==3.14.0',
         'safetensors==0.8.0',  # reads converted-from weights without torch.
-        # COCO's RLE and polygon masks in the builders; the reference the
-        # COCO evaluator is tested against.
+        # COCO's RLE and polygon masks in the builders, and COCOeval, which
+        # computes COCO AP (transfer/metrics/coco.py).
         'pycocotools==2.0.11',
+        # LedoitWolf, PCA and Gaussian mixtures of the transferability metrics
+        # (transfer/transferability.py); threadpoolctl pins BLAS in their tests.
+        'scikit-learn==1.9.1',
+        'threadpoolctl==3.8.0',
         # The analysis of a study (transfer.analysis) and the notebooks.
         'pandas==3.1.1',
         'matplotlib==3.11.2',

@@ -168,6 +168,11 @@ def study(name: str, *, sources: dict, targets: dict, seeds=(0,),
   # Analyse results.csv when the study ends: ROOT/analysis holds the tables,
   # figures and report.html, and the factor table is printed.
   config.analysis = True
+  # Transferability scores of every (source, target training set) pair of the
+  # transfers, in results.csv as score_<metric> columns beside the gains:
+  # metric names of transfer.rank_sources.METRICS, ('all',), or () for none.
+  config.transferability = dict(metrics=(), pixels_per_image=1000, class_balanced=True,
+                                seed=0)
   return config
 
 

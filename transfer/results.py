@@ -33,9 +33,11 @@ def gains(transfer: float, baseline: float, higher_is_better: bool) -> dict:
   return {'absolute_gain': absolute, 'relative_gain': relative}
 
 
-def rows(manifests: dict[str, dict], transfer_keys) -> list[dict]:
+def rows(manifests: dict[str, dict], transfer_keys, scores=None) -> list[dict]:
   """The table rows of the transfers `transfer_keys` that have finished, with
-  their source's and baseline's manifests (`manifests` by key)."""
+  their source's and baseline's manifests (`manifests` by key) and, from
+  `scores` ({transfer key: {metric: score}}), `score_<metric>` columns."""
+  scores = scores or {}
   table = []
   for key in transfer_keys:
     transfer = manifests.get(key)
@@ -57,17 +59,25 @@ def rows(manifests: dict[str, dict], transfer_keys) -> list[dict]:
         'baseline': base_value, 'transfer': transfer_value,
         **gains(transfer_value, base_value, transfer['higher_is_better']),
         'source_key': source['key'], 'baseline_key': baseline['key'],
-        'transfer_key': transfer['key']})
+        'transfer_key': transfer['key'],
+        **{f'score_{name}': value for name, value in scores.get(key, {}).items()}})
   return table
 
 
 def to_csv(table: list[dict]) -> str:
+  """COLUMNS, then the score columns any row has (empty where a row lacks
+  one, or where it is NaN: a metric that does not apply)."""
+  columns = [*COLUMNS, *sorted({k for row in table for k in row if k.startswith('score_')})]
   out = io.StringIO()
-  writer = csv.DictWriter(out, COLUMNS, lineterminator='\n')
+  writer = csv.DictWriter(out, columns, lineterminator='\n')
   writer.writeheader()
   for row in table:
-    writer.writerow({k: '' if row[k] is None else row[k] for k in COLUMNS})
+    writer.writerow({k: '' if _missing(row.get(k)) else row[k] for k in columns})
   return out.getvalue()
+
+
+def _missing(value) -> bool:
+  return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def mean_interval(values, confidence: float = 0.95) -> tuple[float, float, float]:

@@ -111,9 +111,24 @@ def run_local(plans, root: str, data_dir: str | None, keys=None,
     status = multihost.from_zero(_status, root, watched)
 
 
-def collect(plans, root: str) -> list[dict]:
-  """Rebuilds ROOT/results.csv from the manifests; returns its rows."""
-  table = results.rows(stages.manifests(root), [p.key for p in plans if p.role == 'target'])
+def score(config, plans, root: str) -> int:
+  """Transferability scores of the finished transfers' pairs that have none
+  yet (config.transferability; process 0), cached under ROOT/transferability."""
+  if not multihost.is_zero() or not config.transferability.metrics:
+    return 0
+  from transfer import rank_sources  # pylint: disable=g-import-not-at-top
+  return rank_sources.score_study(config, plans, root)
+
+
+def collect(plans, root: str, config=None) -> list[dict]:
+  """Rebuilds ROOT/results.csv from the manifests (and, given the study's
+  config, the cached transferability scores); returns its rows."""
+  scores = {}
+  if config is not None and config.transferability.metrics:
+    from transfer import rank_sources  # pylint: disable=g-import-not-at-top
+    scores = rank_sources.study_scores(config, plans, root)
+  table = results.rows(stages.manifests(root), [p.key for p in plans if p.role == 'target'],
+                       scores)
   stages.write_atomic(str(epath.Path(root) / 'results.csv'), results.to_csv(table))
   return table
 
@@ -182,7 +197,9 @@ def run_tasks(config, root: str, keys: list[str]) -> list[str]:
 def collect_task(config, root: str) -> int:
   """The last submitit job: rebuilds ROOT/results.csv (and its analysis, if
   the study asks for one); returns its row count."""
-  rows = len(collect(study.expand(config), root))
+  plans = study.expand(config)
+  score(config, plans, root)
+  rows = len(collect(plans, root, config))
   if rows and config.analysis:
     analyse(root)
   return rows

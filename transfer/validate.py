@@ -55,8 +55,29 @@ RULES = (
 )
 
 
+# Transferability metric names (transfer.rank_sources.METRICS; repeated so that
+# validating a config loads no model code).
+TRANSFERABILITY = ('logme', 'hscore', 'regularized_hscore', 'nleep', 'gbc', 'leep')
+
+
+def _check_transferability(section) -> None:
+  where = 'config.transferability'
+  _known_keys(section, config_base.study('', sources={}, targets={}).transferability, where)
+  metrics = section.metrics
+  if not (isinstance(metrics, (tuple, list)) and (
+      tuple(metrics) == ('all',) or set(metrics) <= set(TRANSFERABILITY))):
+    raise UserError(f'transferability.metrics must name metrics of {TRANSFERABILITY}, '
+                    f"('all',) or (), got {metrics!r}.", where=f'{where}.metrics',
+                    fix=f"e.g. --{where}.metrics=\"('logme','leep')\" or \"('all',)\".")
+  if not _integer_at_least(1)(section.pixels_per_image):
+    raise UserError(f'transferability.pixels_per_image must be an integer >= 1, got '
+                    f'{section.pixels_per_image!r}.', where=f'{where}.pixels_per_image',
+                    fix='set it to the grid cells sampled per image (1000 in the literature).')
+
+
 def check(config) -> None:
   """Raises UserError naming the first config key that breaks a rule."""
+  _check_transferability(config.transferability)
   templates = {
       'sources': config_base.source('', config_base.task(''), steps=1),
       'targets': config_base.target('', config_base.task(''), steps=1),

@@ -15,6 +15,14 @@ class DenseModel(nn.Module):
   backbone: nn.Module
   head: nn.Module
 
+  def features(self, image, train: bool = False):
+    """The backbone's features of uint8 images: what the head sees."""
+    return self.backbone((image.astype(jnp.float32) - _MEAN) / _STD, train=train)
+
+  def features_and_outputs(self, image):
+    """(features, head outputs) in inference mode, in one pass."""
+    features = self.features(image)
+    return features, self.head(features, train=False)
+
   def __call__(self, image, train: bool = False):
-    x = (image.astype(jnp.float32) - _MEAN) / _STD
-    return self.head(self.backbone(x, train=train), train=train)
+    return self.head(self.features(image, train), train=train)
