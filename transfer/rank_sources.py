@@ -187,13 +187,17 @@ def format_table(rows, metrics) -> str:
 
 def main(argv=None) -> int:
   parser = argparse.ArgumentParser(description=__doc__.split('\n', 1)[0])
-  parser.add_argument('--target', required=True)
-  parser.add_argument('--task', default=None)
-  parser.add_argument('--train_examples', type=int, default=None)
-  parser.add_argument('--sources', nargs='+', required=True)
-  parser.add_argument('--data_dir', default=None)
-  parser.add_argument('--metrics', default=','.join(METRICS))
-  parser.add_argument('--pixels_per_image', type=int, default=1000)
+  parser.add_argument('--target', required=True,
+                      help='a target stage directory, or a dataset name (with --task)')
+  parser.add_argument('--task', default=None, help='segmentation, depth, detection or keypoints')
+  parser.add_argument('--train_examples', type=int, default=None,
+                      help="with a dataset name: the training subset's size (default all)")
+  parser.add_argument('--sources', nargs='+', required=True,
+                      help='source stage directories or study roots')
+  parser.add_argument('--data_dir', default=None, help='TFDS data dir of the target dataset')
+  parser.add_argument('--metrics', default=','.join(METRICS), help='comma-separated')
+  parser.add_argument('--pixels_per_image', type=int, default=1000,
+                      help='grid cells sampled per image')
   parser.add_argument('--uniform', action='store_true', help='no class-balanced sampling')
   parser.add_argument('--out', default=None, help='CSV file to write')
   args = parser.parse_args(argv)
