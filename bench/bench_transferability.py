@@ -43,8 +43,9 @@ def main(argv=None):
   start = time.perf_counter()
   scored = rank_sources.score_root(args.root, args.data_dir, rank_sources.METRICS, OPTIONS)
   seconds = time.perf_counter() - start
-  scores = rank_sources.root_scores(args.root, rank_sources.METRICS, OPTIONS)
-  table = results.rows(stages.manifests(args.root), scores, scores)
+  manifests = stages.manifests(args.root)
+  scores = rank_sources.root_scores(args.root, rank_sources.METRICS, OPTIONS, manifests=manifests)
+  table = results.rows(manifests, scores, scores)
   os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
   with open(out, 'w') as f:
     f.write(results.to_csv(table))

@@ -53,13 +53,13 @@ def test_object_targets_paint_their_boxes_over_a_background_class():
 def test_cells_are_distinct_valid_and_class_balanced():
   labels = np.array([0] * 900 + [1] * 90 + [-1] * 10)
   weights = 1 / np.bincount(labels[labels >= 0])
-  cells = sf._cells(labels, False, 100, weights, np.random.default_rng(0))  # pylint: disable=protected-access
+  cells = sf.sample_cells(labels, False, 100, weights, np.random.default_rng(0))
   assert len(cells) == len(set(cells)) == 100 and (labels[cells] >= 0).all()
   # Equal weight per class: about half the draws are the rare class.
   assert 35 <= (labels[cells] == 1).sum() <= 65
-  uniform = sf._cells(labels, False, 100, None, np.random.default_rng(0))  # pylint: disable=protected-access
+  uniform = sf.sample_cells(labels, False, 100, None, np.random.default_rng(0))
   assert (labels[uniform] == 1).sum() < 25
-  few = sf._cells(labels, False, 2000, weights, np.random.default_rng(0))  # pylint: disable=protected-access
+  few = sf.sample_cells(labels, False, 2000, weights, np.random.default_rng(0))
   np.testing.assert_array_equal(few, np.flatnonzero(labels >= 0))
 
 

@@ -47,7 +47,7 @@ CLASSIFICATION = {
                        if s.source_probs is not None else math.nan),
 }
 REGRESSION = {'logme': lambda s: transferability.logme(s.features, s.labels)}
-METRICS = tuple(CLASSIFICATION)
+METRICS = transferability.METRICS
 
 
 def scores(sample: source_features.Sample, metrics=METRICS) -> dict[str, float]:
@@ -113,10 +113,10 @@ def study_metrics(config) -> tuple[str, ...]:
   return METRICS if metrics == ('all',) else metrics
 
 
-def _pairs(root: str, keys=None):
+def _pairs(root: str, keys=None, found=None):
   """(transfer manifest, source stage dir) of ROOT's finished transfers
-  (those of `keys` only, if given)."""
-  found = stages.manifests(root)
+  (those of `keys` only, if given); `found`: ROOT's manifests, if read."""
+  found = stages.manifests(root) if found is None else found
   dirs = {m['key']: str(epath.Path(root) / 'stages' / f"{m['name']}-{m['key']}")
           for m in found.values()}
   for key, manifest in sorted(found.items()):
@@ -151,10 +151,12 @@ def score_root(root: str, data_dir, metrics, options: dict, keys=None) -> int:
   return done
 
 
-def root_scores(root: str, metrics, options: dict, keys=None) -> dict[str, dict[str, float]]:
-  """{transfer key: {metric: score}} of the cached scores of ROOT's transfers."""
+def root_scores(root: str, metrics, options: dict, keys=None,
+                manifests=None) -> dict[str, dict[str, float]]:
+  """{transfer key: {metric: score}} of the cached scores of ROOT's transfers
+  (`manifests`: ROOT's, if already read)."""
   out = {}
-  for manifest, _ in _pairs(root, keys):
+  for manifest, _ in _pairs(root, keys, manifests):
     path, _ = _cache(root, manifest, metrics, options)
     if path.exists():
       out[manifest['key']] = json.loads(path.read_text())
@@ -171,9 +173,9 @@ def score_study(config, plans, root: str) -> int:
   return score_root(root, config.data_dir, study_metrics(config), _study_options(config), keys)
 
 
-def study_scores(config, plans, root: str) -> dict[str, dict[str, float]]:
+def study_scores(config, plans, root: str, manifests=None) -> dict[str, dict[str, float]]:
   keys = {p.key for p in plans if p.role == 'target'}
-  return root_scores(root, study_metrics(config), _study_options(config), keys)
+  return root_scores(root, study_metrics(config), _study_options(config), keys, manifests)
 
 
 def format_table(rows, metrics) -> str:

@@ -66,18 +66,14 @@ def rows(manifests: dict[str, dict], transfer_keys, scores=None) -> list[dict]:
 
 def to_csv(table: list[dict]) -> str:
   """COLUMNS, then the score columns any row has (empty where a row lacks
-  one, or where it is NaN: a metric that does not apply)."""
+  one, or where it is None: a metric that does not apply)."""
   columns = [*COLUMNS, *sorted({k for row in table for k in row if k.startswith('score_')})]
   out = io.StringIO()
   writer = csv.DictWriter(out, columns, lineterminator='\n')
   writer.writeheader()
   for row in table:
-    writer.writerow({k: '' if _missing(row.get(k)) else row[k] for k in columns})
+    writer.writerow({k: '' if row.get(k) is None else row[k] for k in columns})
   return out.getvalue()
-
-
-def _missing(value) -> bool:
-  return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def mean_interval(values, confidence: float = 0.95) -> tuple[float, float, float]:

@@ -123,12 +123,11 @@ def score(config, plans, root: str) -> int:
 def collect(plans, root: str, config=None) -> list[dict]:
   """Rebuilds ROOT/results.csv from the manifests (and, given the study's
   config, the cached transferability scores); returns its rows."""
-  scores = {}
+  manifests, scores = stages.manifests(root), {}
   if config is not None and config.transferability.metrics:
     from transfer import rank_sources  # pylint: disable=g-import-not-at-top
-    scores = rank_sources.study_scores(config, plans, root)
-  table = results.rows(stages.manifests(root), [p.key for p in plans if p.role == 'target'],
-                       scores)
+    scores = rank_sources.study_scores(config, plans, root, manifests)
+  table = results.rows(manifests, [p.key for p in plans if p.role == 'target'], scores)
   stages.write_atomic(str(epath.Path(root) / 'results.csv'), results.to_csv(table))
   return table
 

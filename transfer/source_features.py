@@ -22,7 +22,6 @@ probabilities at the same cells are kept too (LEEP's input).
 """
 
 import dataclasses
-import functools
 
 import jax
 import jax.numpy as jnp
@@ -97,15 +96,14 @@ def load_source(stage_dir: str, where: str):
 
 def grid_labels(example: dict, task: str, dataset: catalog.DatasetInfo, grid) -> np.ndarray:
   """The target labels of one resized example on the feature grid (h, w):
-  int class ids (-1 = dropped) or float log depth (NaN = dropped)."""
-  height, width = example['image'].shape[:2]
-  rows = np.minimum(((np.arange(grid[0]) + 0.5) * height / grid[0]).astype(int), height - 1)
-  cols = np.minimum(((np.arange(grid[1]) + 0.5) * width / grid[1]).astype(int), width - 1)
-  if task == 'segmentation':
-    labels = example['segmentation'][rows][:, cols, 0].astype(np.int64)
-    return np.where((labels >= 0) & (labels < dataset.num_classes), labels, -1)
-  if task == 'depth':
-    depth = example['depth'][rows][:, cols, 0].astype(np.float64)
+  int class ids (-1 = dropped) or float log depth (NaN = dropped). Dense
+  maps move to the grid by the pipeline's nearest-neighbour resize."""
+  if task in ('segmentation', 'depth'):
+    dense = augment.resize({task: example[task]}, grid, dataset)[task][..., 0]
+    if task == 'segmentation':
+      labels = dense.astype(np.int64)
+      return np.where((labels >= 0) & (labels < dataset.num_classes), labels, -1)
+    depth = dense.astype(np.float64)
     return np.where(depth > 0, np.log(np.maximum(depth, 1e-12)), np.nan)
   if task in OBJECT_TASKS:
     num = len(dataset.object_classes)
@@ -126,7 +124,7 @@ def _fields(task: str) -> tuple[str, ...]:
   return {'segmentation': ('segmentation',), 'depth': ('depth',)}.get(task, ('boxes',))
 
 
-def _cells(labels: np.ndarray, regression: bool, count: int, weights, rng) -> np.ndarray:
+def sample_cells(labels: np.ndarray, regression: bool, count: int, weights, rng) -> np.ndarray:
   """Flat indices of up to `count` kept cells, drawn without replacement."""
   flat = labels.ravel()
   kept = np.flatnonzero(np.isfinite(flat) if regression else flat >= 0)
@@ -152,8 +150,14 @@ def sample(stage_dir: str, target: Target, data_dir: str | None, *,
   size = target.input_size(info)
   examples = [augment.resize(reader[i], size, info) for i in indices]
 
-  apply = jax.jit(functools.partial(stage.model.apply, method='features_and_outputs'))
   leep_ready = stage.task.annotation == 'segmentation'
+
+  @jax.jit
+  def apply(variables, images):
+    """Features and, for a segmentation source, its class probabilities."""
+    feats, outputs = stage.model.apply(variables, images, method='features_and_outputs')
+    return feats, jax.nn.softmax(outputs.astype(jnp.float32), -1) if leep_ready else None
+
   grid = jax.eval_shape(apply, variables, jnp.zeros((1, *size, 3), jnp.uint8))[0].shape[1:3]
   labels = [grid_labels(ex, target.task, info, grid) for ex in examples]
   regression = target.task == 'depth'
@@ -169,10 +173,10 @@ def sample(stage_dir: str, target: Target, data_dir: str | None, *,
     feats, outputs = apply(variables, images)
     feats = np.asarray(feats, np.float32)
     if leep_ready:
-      outputs = np.asarray(jax.nn.softmax(outputs.astype(jnp.float32), -1), np.float64)
+      outputs = np.asarray(outputs, np.float64)
     for j, ex_labels in enumerate(labels[start:start + batch_size]):
       index = start + j
-      cells = _cells(ex_labels, regression, pixels_per_image, weights,
+      cells = sample_cells(ex_labels, regression, pixels_per_image, weights,
                      np.random.default_rng(seed + index))
       features.append(feats[j].reshape(-1, feats.shape[-1])[cells])
       kept_labels.append(ex_labels.ravel()[cells])

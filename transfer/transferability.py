@@ -64,6 +64,9 @@ import warnings
 
 import numpy as np
 
+# The metrics by name, as configs and `python -m transfer.rank_sources` name them.
+METRICS = ('logme', 'hscore', 'regularized_hscore', 'nleep', 'gbc', 'leep')
+
 _LOGME_TOL = 1e-10
 _LOGME_MAX_ITER = 10_000
 _GBC_MIN_VARIANCE = 1e-4

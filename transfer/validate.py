@@ -12,7 +12,7 @@ import math
 
 import ml_collections
 
-from transfer import config_base, sharding
+from transfer import config_base, sharding, transferability
 from transfer.errors import UserError
 
 
@@ -55,18 +55,13 @@ RULES = (
 )
 
 
-# Transferability metric names (transfer.rank_sources.METRICS; repeated so that
-# validating a config loads no model code).
-TRANSFERABILITY = ('logme', 'hscore', 'regularized_hscore', 'nleep', 'gbc', 'leep')
-
-
 def _check_transferability(section) -> None:
   where = 'config.transferability'
   _known_keys(section, config_base.study('', sources={}, targets={}).transferability, where)
   metrics = section.metrics
   if not (isinstance(metrics, (tuple, list)) and (
-      tuple(metrics) == ('all',) or set(metrics) <= set(TRANSFERABILITY))):
-    raise UserError(f'transferability.metrics must name metrics of {TRANSFERABILITY}, '
+      tuple(metrics) == ('all',) or set(metrics) <= set(transferability.METRICS))):
+    raise UserError(f'transferability.metrics must name metrics of {transferability.METRICS}, '
                     f"('all',) or (), got {metrics!r}.", where=f'{where}.metrics',
                     fix=f"e.g. --{where}.metrics=\"('logme','leep')\" or \"('all',)\".")
   if not _integer_at_least(1)(section.pixels_per_image):

@@ -84,17 +84,18 @@ FOI_IDS = {label_id: FOI_CLASS_NAMES.index(name) for label_id, name in enumerate
            if name in FOI_CLASS_NAMES}
 # Config name -> label id mapping (kitti_segmentation's configs share them).
 LABEL_MAPS = {'train_ids': TRAIN_IDS, 'foi': FOI_IDS}
+LABEL_CONFIGS = [
+    tfds.core.BuilderConfig(name='train_ids', description='The 19 Cityscapes train ids.'),
+    tfds.core.BuilderConfig(
+        name='foi', description="32 classes as the FoI paper's builder: Cityscapes' 34 "
+        'label ids without unlabeled and out of roi.'),
+]
 
 
 class CityscapesFine(builders.ManualBuilder):
   """Cityscapes semantic segmentation (fine, 19 or 32 classes) in the project's example format."""
 
-  BUILDER_CONFIGS = [
-      tfds.core.BuilderConfig(name='train_ids', description='The 19 Cityscapes train ids.'),
-      tfds.core.BuilderConfig(
-          name='foi', description="32 classes as the FoI paper's builder: the 34 label ids "
-          'without unlabeled and out of roi.'),
-  ]
+  BUILDER_CONFIGS = LABEL_CONFIGS
   CATALOG_NAMES = {'train_ids': 'cityscapes', 'foi': 'cityscapes_foi'}
   VERSION = tfds.core.Version('1.0.0')
   RELEASE_NOTES = {'1.0.0': 'Initial release.'}

@@ -51,12 +51,7 @@ VALIDATION_FRAMES = frozenset((
 class KittiSegmentation(builders.ManualBuilder):
   """KITTI semantic segmentation (19 or 32 Cityscapes classes) in the project's example format."""
 
-  BUILDER_CONFIGS = [
-      tfds.core.BuilderConfig(name='train_ids', description='The 19 Cityscapes train ids.'),
-      tfds.core.BuilderConfig(
-          name='foi', description="32 classes as the FoI paper's builder: Cityscapes' 34 "
-          'label ids without unlabeled and out of roi.'),
-  ]
+  BUILDER_CONFIGS = cityscapes_fine.LABEL_CONFIGS
   CATALOG_NAMES = {'train_ids': 'kitti_segmentation', 'foi': 'kitti_segmentation_foi'}
   VERSION = tfds.core.Version('1.0.0')
   RELEASE_NOTES = {'1.0.0': 'Initial release.'}

@@ -196,9 +196,11 @@ class CocoBatchEvaluator:
     gt = image['gt_keypoints'][people]
     heads = head_diagonals[people]
     paired = pck.paired_predictions(gt, image['det_keypoints'], image['det_scores'], heads)
-    scored = (heads > 0) & (paired >= 0)
-    correct, _ = pck.pckh(gt[scored], image['det_keypoints'][paired[scored]], heads[scored])
-    _, labelled = pck.pckh(gt[heads > 0], gt[heads > 0], heads[heads > 0])
+    # A person left without a prediction counts its joints, none correct.
+    predicted = np.full((*gt.shape[:2], 2), np.inf)
+    predicted[paired >= 0] = image['det_keypoints'][paired[paired >= 0]][..., :2]
+    scored = heads > 0
+    correct, labelled = pck.pckh(gt[scored], predicted[scored], heads[scored])
     self._pckh[0] += correct[self._pckh_keypoints].sum()
     self._pckh[1] += labelled[self._pckh_keypoints].sum()
 
