@@ -51,9 +51,11 @@ def model() -> ml_collections.ConfigDict:
   """The backbone: `backbone` names a module of transfer/models, whose settings
   are the section of that name (--config.model.backbone=hrnet
   --config.model.hrnet.width=18). dtype: computation in 'float32' or
-  'bfloat16' (parameters stay float32)."""
+  'bfloat16' (parameters stay float32). conv: 'matmul' computes 1x1
+  convolutions and their gradients as matrix multiplications
+  (transfer/models/conv.py, faster on XLA:CPU), 'lax' leaves them to XLA."""
   return ml_collections.ConfigDict(dict(
-      backbone='convnet', dtype='float32',
+      backbone='convnet', dtype='float32', conv='matmul',
       convnet=dict(width=32, blocks_per_stage=(1, 1, 1, 1)),
       hrnet=dict(width=48),
       resnet=dict(depth=50, width=64, output_features=256)))

@@ -137,10 +137,12 @@ def _checked_parent(plan, parent_dir: str) -> str:
     state = parent['state'] if parent else 'not started'
     raise UserError(f'Source stage {plan.parent} is {state}, not finished.',
                     where=f'{plan.where} (stage {plan.dirname})', fix=fix)
-  model = json.loads(json.dumps(plan.config.model.to_dict()))
-  if parent['config']['model'] != model:
+  def architecture(model: dict) -> dict:  # model.conv changes only the rounding.
+    return {k: v for k, v in json.loads(json.dumps(model)).items() if k != 'conv'}
+  model, trained = architecture(plan.config.model.to_dict()), architecture(parent['config']['model'])
+  if trained != model:
     raise UserError(
-        f'Source stage {parent_dir} was trained with model {parent["config"]["model"]}, '
+        f'Source stage {parent_dir} was trained with model {trained}, '
         f'not this stage\'s {model}.', where='config.model',
         fix='transfer from a source trained with the same model (a changed model gives '
         'a new source key, so rerunning the study trains it).')

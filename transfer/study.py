@@ -20,7 +20,8 @@ from transfer.errors import UserError
 
 ROLES = ('source', 'baseline', 'target')
 # Config keys left out of the key: they change neither the trained state nor its metrics.
-NOT_IN_KEY = ('log_every', 'keep_checkpoints', 'visualize', 'init.checkpoint')
+# model.conv computes the same convolutions (up to rounding): roots keep their keys.
+NOT_IN_KEY = ('log_every', 'keep_checkpoints', 'visualize', 'init.checkpoint', 'model.conv')
 KEY_LENGTH = 12
 
 

@@ -33,6 +33,7 @@ import PIL.Image
 from transfer import checkpoints, errors, models, multihost, optim, sharding, tasks
 from transfer.data import catalog, pipeline
 from transfer.errors import UserError
+from transfer.models import conv
 from transfer.models.dense import DenseModel
 
 
@@ -65,8 +66,12 @@ def build_stage(config, where: str = 'config', model_where: str | None = None) -
   if dtype not in ('float32', 'bfloat16'):
     raise UserError(f'Unknown model.dtype {dtype!r}.', where=f'{model_where}.dtype',
                     fix="use 'float32' or 'bfloat16' (parameters stay float32).")
-  backbone = backbone_cls(**config.model.get(config.model.backbone, {}), dtype=jnp.dtype(dtype))
-  head = task.head().clone(dtype=jnp.dtype(dtype))
+  if config.model.conv not in conv.IMPLEMENTATIONS:
+    raise UserError(f'Unknown model.conv {config.model.conv!r}.', where=f'{model_where}.conv',
+                    fix=f'use one of {", ".join(map(repr, conv.IMPLEMENTATIONS))}.')
+  numerics = dict(dtype=jnp.dtype(dtype), conv=conv.conv_function(config.model.conv))
+  backbone = backbone_cls(**config.model.get(config.model.backbone, {}), **numerics)
+  head = task.head().clone(**numerics)
   return Stage(config, dataset, task, DenseModel(backbone, head), where)
 
 

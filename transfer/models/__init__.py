@@ -5,7 +5,7 @@ import pkgutil
 
 from transfer.errors import UserError
 
-_NOT_BACKBONES = ('dense',)
+_NOT_BACKBONES = ('conv', 'dense')
 
 
 def backbone_names() -> list[str]:

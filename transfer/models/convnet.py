@@ -6,11 +6,13 @@ so dense heads see one feature map at 1/4 resolution.
 """
 
 import functools
-from typing import Sequence
+from typing import Callable, Sequence
 
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
+
+from transfer.models import conv as conv_lib
 
 
 def _norm(train: bool, dtype, name: str | None = None):
@@ -22,10 +24,12 @@ class ResidualBlock(nn.Module):
   features: int
   strides: int = 1
   dtype: jnp.dtype = jnp.float32
+  conv: Callable = conv_lib.matmul_conv  # nn.Conv's conv_general_dilated.
 
   @nn.compact
   def __call__(self, x, train: bool):
-    conv = functools.partial(nn.Conv, use_bias=False, dtype=self.dtype)
+    conv = functools.partial(nn.Conv, use_bias=False, dtype=self.dtype,
+                             conv_general_dilated=self.conv)
     y = conv(self.features, (3, 3), self.strides)(x)
     y = nn.relu(_norm(train, self.dtype)(y))
     y = conv(self.features, (3, 3))(y)
@@ -41,10 +45,12 @@ class Backbone(nn.Module):
   width: int = 32
   blocks_per_stage: Sequence[int] = (1, 1, 1, 1)
   dtype: jnp.dtype = jnp.float32  # computation; parameters stay float32.
+  conv: Callable = conv_lib.matmul_conv
 
   @nn.compact
   def __call__(self, x, train: bool = False):
-    conv = functools.partial(nn.Conv, use_bias=False, dtype=self.dtype)
+    conv = functools.partial(nn.Conv, use_bias=False, dtype=self.dtype,
+                             conv_general_dilated=self.conv)
     x = conv(self.width, (3, 3), 2, name='stem_conv1')(x)
     x = nn.relu(_norm(train, self.dtype, 'stem_norm1')(x))
     x = conv(self.width, (3, 3), 2, name='stem_conv2')(x)
@@ -55,7 +61,7 @@ class Backbone(nn.Module):
       features = self.width * 2**stage
       for block in range(num_blocks):
         strides = 2 if stage > 0 and block == 0 else 1
-        x = ResidualBlock(features, strides, self.dtype,
+        x = ResidualBlock(features, strides, self.dtype, self.conv,
                           name=f'stage{stage}_block{block}')(x, train)
       y = conv(self.width, (1, 1), name=f'fuse{stage}')(x)
       y = nn.relu(_norm(train, self.dtype, f'fuse_norm{stage}')(y))

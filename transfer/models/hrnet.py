@@ -12,12 +12,14 @@ final_layer, classifier); `convert_torch` maps a timm state dict onto this
 module's parameters.
 """
 
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import numpy as np
+
+from transfer.models import conv as conv_lib
 
 # (num_modules) of stages 2, 3, 4; every branch has 4 BasicBlocks.
 _STAGE_MODULES = ((2, 1), (3, 4), (4, 3))
@@ -25,11 +27,11 @@ _HEAD_PREFIXES = ('incre_modules.', 'downsamp_modules.', 'final_layer.',
                   'classifier.')
 
 
-def _conv(features: int, kernel: int, strides: int, dtype, name: str):
+def _conv(features: int, kernel: int, strides: int, dtype, conv: Callable, name: str):
   pad = kernel // 2  # Explicit, as in PyTorch ('SAME' differs at stride 2).
   return nn.Conv(features, (kernel, kernel), strides,
                  padding=((pad, pad), (pad, pad)), use_bias=False,
-                 dtype=dtype, name=name)
+                 dtype=dtype, conv_general_dilated=conv, name=name)
 
 
 def _bn(train: bool, dtype, name: str):
@@ -40,13 +42,14 @@ def _bn(train: bool, dtype, name: str):
 class BasicBlock(nn.Module):
   """Two 3x3 convs with an identity shortcut (channels are kept)."""
   dtype: Any = jnp.float32
+  conv: Callable = conv_lib.matmul_conv  # nn.Conv's conv_general_dilated.
 
   @nn.compact
   def __call__(self, x, train: bool):
     c = x.shape[-1]
     y = nn.relu(_bn(train, self.dtype, 'bn1')(
-        _conv(c, 3, 1, self.dtype, 'conv1')(x)))
-    y = _bn(train, self.dtype, 'bn2')(_conv(c, 3, 1, self.dtype, 'conv2')(y))
+        _conv(c, 3, 1, self.dtype, self.conv, 'conv1')(x)))
+    y = _bn(train, self.dtype, 'bn2')(_conv(c, 3, 1, self.dtype, self.conv, 'conv2')(y))
     return nn.relu(x + y)
 
 
@@ -54,15 +57,16 @@ class Bottleneck(nn.Module):
   """1x1 -> 3x3 -> 1x1 (4x `planes` out), projection shortcut if needed."""
   planes: int
   dtype: Any = jnp.float32
+  conv: Callable = conv_lib.matmul_conv  # nn.Conv's conv_general_dilated.
 
   @nn.compact
   def __call__(self, x, train: bool):
-    p, d = self.planes, self.dtype
-    y = nn.relu(_bn(train, d, 'bn1')(_conv(p, 1, 1, d, 'conv1')(x)))
-    y = nn.relu(_bn(train, d, 'bn2')(_conv(p, 3, 1, d, 'conv2')(y)))
-    y = _bn(train, d, 'bn3')(_conv(4 * p, 1, 1, d, 'conv3')(y))
+    p, d, cv = self.planes, self.dtype, self.conv
+    y = nn.relu(_bn(train, d, 'bn1')(_conv(p, 1, 1, d, cv, 'conv1')(x)))
+    y = nn.relu(_bn(train, d, 'bn2')(_conv(p, 3, 1, d, cv, 'conv2')(y)))
+    y = _bn(train, d, 'bn3')(_conv(4 * p, 1, 1, d, cv, 'conv3')(y))
     if x.shape[-1] != 4 * p:
-      x = _conv(4 * p, 1, 1, d, 'downsample_conv')(x)
+      x = _conv(4 * p, 1, 1, d, cv, 'downsample_conv')(x)
       x = _bn(train, d, 'downsample_bn')(x)
     return nn.relu(x + y)
 
@@ -75,14 +79,15 @@ class HighResolutionModule(nn.Module):
   """
   num_blocks: int = 4
   dtype: Any = jnp.float32
+  conv: Callable = conv_lib.matmul_conv  # nn.Conv's conv_general_dilated.
 
   @nn.compact
   def __call__(self, xs: Sequence[jax.Array], train: bool):
-    d = self.dtype
+    d, cv = self.dtype, self.conv
     ys = []
     for i, x in enumerate(xs):
       for b in range(self.num_blocks):
-        x = BasicBlock(d, name=f'branch{i}_block{b}')(x, train)
+        x = BasicBlock(d, cv, name=f'branch{i}_block{b}')(x, train)
       ys.append(x)
     channels = [y.shape[-1] for y in ys]
     outputs = []
@@ -90,12 +95,12 @@ class HighResolutionModule(nn.Module):
       total = None
       for j, y in enumerate(ys):
         if j > i:
-          y = _conv(channels[i], 1, 1, d, f'fuse_{i}_{j}_conv')(y)
+          y = _conv(channels[i], 1, 1, d, cv, f'fuse_{i}_{j}_conv')(y)
           y = _bn(train, d, f'fuse_{i}_{j}_bn')(y)
           y = jnp.repeat(jnp.repeat(y, 2**(j - i), 1), 2**(j - i), 2)
         for k in range(i - j):
           last = k == i - j - 1
-          y = _conv(channels[i] if last else channels[j], 3, 2, d,
+          y = _conv(channels[i] if last else channels[j], 3, 2, d, cv,
                     f'fuse_{i}_{j}_down{k}_conv')(y)
           y = _bn(train, d, f'fuse_{i}_{j}_down{k}_bn')(y)
           y = y if last else nn.relu(y)
@@ -112,19 +117,20 @@ class Backbone(nn.Module):
   """
   width: int = 48
   dtype: Any = jnp.float32
+  conv: Callable = conv_lib.matmul_conv  # nn.Conv's conv_general_dilated.
 
   @nn.compact
   def __call__(self, x, train: bool = False, return_branches: bool = False):
-    d = self.dtype
+    d, cv = self.dtype, self.conv
 
     def conv_bn_relu(x, features, strides, name):
-      x = _conv(features, 3, strides, d, f'{name}_conv')(x)
+      x = _conv(features, 3, strides, d, cv, f'{name}_conv')(x)
       return nn.relu(_bn(train, d, f'{name}_bn')(x))
 
     x = conv_bn_relu(x, 64, 2, 'stem1')
     x = conv_bn_relu(x, 64, 2, 'stem2')
     for b in range(4):
-      x = Bottleneck(64, d, name=f'layer1_block{b}')(x, train)
+      x = Bottleneck(64, d, cv, name=f'layer1_block{b}')(x, train)
     channels = [self.width * 2**i for i in range(4)]
     xs = [conv_bn_relu(x, channels[0], 1, 'transition1_0'),
           conv_bn_relu(x, channels[1], 2, 'transition1_1_down0')]
@@ -133,7 +139,7 @@ class Backbone(nn.Module):
         xs.append(conv_bn_relu(xs[-1], channels[stage - 1], 2,
                                f'transition{stage - 1}_{stage - 1}_down0'))
       for m in range(num_modules):
-        xs = HighResolutionModule(dtype=d, name=f'stage{stage}_module{m}')(
+        xs = HighResolutionModule(dtype=d, conv=cv, name=f'stage{stage}_module{m}')(
             xs, train)
     if return_branches:
       return xs

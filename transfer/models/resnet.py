@@ -21,12 +21,15 @@ running_mean/var -> batch_stats mean/var; `fc.*` is unused and `fpn` (the
 """
 
 import re
+from typing import Callable
 
 import flax.linen as nn
 from flax import traverse_util
 import jax
 import jax.numpy as jnp
 import numpy as np
+
+from transfer.models import conv as conv_lib
 
 NEW_LAYERS = ('fpn',)
 
@@ -35,10 +38,10 @@ _CONFIGS = {18: (False, (2, 2, 2, 2)), 34: (False, (3, 4, 6, 3)),
             50: (True, (3, 4, 6, 3)), 101: (True, (3, 4, 23, 3))}
 
 
-def _conv(features, kernel, strides=1, dtype=jnp.float32, name=None):
+def _conv(features, kernel, strides, dtype, conv, name):
   pad = kernel // 2
   return nn.Conv(features, (kernel, kernel), strides, padding=[(pad, pad)] * 2,
-                 use_bias=False, dtype=dtype, name=name)
+                 use_bias=False, dtype=dtype, conv_general_dilated=conv, name=name)
 
 
 def _bn(train, dtype, name):
@@ -52,6 +55,7 @@ class Block(nn.Module):
   strides: int
   bottleneck: bool
   dtype: jnp.dtype = jnp.float32
+  conv: Callable = conv_lib.matmul_conv  # nn.Conv's conv_general_dilated.
 
   @nn.compact
   def __call__(self, x, train: bool):
@@ -62,12 +66,13 @@ class Block(nn.Module):
       layers = ((self.features, 3, self.strides), (self.features, 3, 1))
     y = x
     for i, (features, kernel, strides) in enumerate(layers, 1):
-      y = _conv(features, kernel, strides, self.dtype, f'conv{i}')(y)
+      y = _conv(features, kernel, strides, self.dtype, self.conv, f'conv{i}')(y)
       y = _bn(train, self.dtype, f'bn{i}')(y)
       if i < len(layers):
         y = nn.relu(y)
     if self.strides != 1 or x.shape[-1] != y.shape[-1]:
-      x = _conv(y.shape[-1], 1, self.strides, self.dtype, 'downsample_conv')(x)
+      x = _conv(y.shape[-1], 1, self.strides, self.dtype, self.conv,
+                'downsample_conv')(x)
       x = _bn(train, self.dtype, 'downsample_bn')(x)
     return nn.relu(x + y)
 
@@ -76,12 +81,14 @@ class FPN(nn.Module):
   """Feature pyramid on C2..C5, summed at the C2 resolution."""
   features: int
   dtype: jnp.dtype = jnp.float32
+  conv: Callable = conv_lib.matmul_conv  # nn.Conv's conv_general_dilated.
 
   @nn.compact
   def __call__(self, branches):
     def conv(kernel, name):
       return nn.Conv(self.features, (kernel, kernel),
                      padding=[(kernel // 2, kernel // 2)] * 2, dtype=self.dtype,
+                     conv_general_dilated=self.conv,
                      name=name)
 
     laterals = [conv(1, f'lateral{i}')(c) for i, c in enumerate(branches, 2)]
@@ -101,25 +108,26 @@ class Backbone(nn.Module):
   width: int = 64
   output_features: int = 256
   dtype: jnp.dtype = jnp.float32
+  conv: Callable = conv_lib.matmul_conv  # nn.Conv's conv_general_dilated.
 
   @nn.compact
   def __call__(self, x, train: bool = False, return_branches: bool = False):
     if self.depth not in _CONFIGS:
       raise ValueError(f'ResNet depth {self.depth} not in {sorted(_CONFIGS)}.')
     bottleneck, blocks_per_stage = _CONFIGS[self.depth]
-    x = _conv(self.width, 7, 2, self.dtype, 'conv1')(x)
+    x = _conv(self.width, 7, 2, self.dtype, self.conv, 'conv1')(x)
     x = nn.relu(_bn(train, self.dtype, 'bn1')(x))
     x = nn.max_pool(x, (3, 3), (2, 2), padding=((1, 1), (1, 1)))
     branches = []
     for stage, num_blocks in enumerate(blocks_per_stage):
       for block in range(num_blocks):
         strides = 2 if stage > 0 and block == 0 else 1
-        x = Block(self.width * 2**stage, strides, bottleneck, self.dtype,
+        x = Block(self.width * 2**stage, strides, bottleneck, self.dtype, self.conv,
                   name=f'layer{stage + 1}_{block}')(x, train)
       branches.append(x)
     if return_branches:
       return branches
-    return FPN(self.output_features, self.dtype, name='fpn')(branches)
+    return FPN(self.output_features, self.dtype, self.conv, name='fpn')(branches)
 
 
 def _flax_path(key: str) -> tuple[str, ...] | None:

@@ -21,6 +21,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from transfer.models import conv as conv_lib
+
 
 class Evaluator(Protocol):
   def update(self, stats: dict[str, np.ndarray]) -> None:
@@ -99,13 +101,15 @@ class ConvHead(nn.Module):
   features: int = 64
   bias_init: float = 0.0
   dtype: jnp.dtype = jnp.float32  # computation; outputs are float32.
+  conv: Callable = conv_lib.matmul_conv  # nn.Conv's conv_general_dilated.
 
   @nn.compact
   def __call__(self, x, train: bool = False):
-    x = nn.Conv(self.features, (3, 3), use_bias=False, dtype=self.dtype)(x)
+    x = nn.Conv(self.features, (3, 3), use_bias=False, dtype=self.dtype,
+                conv_general_dilated=self.conv)(x)
     x = nn.relu(nn.BatchNorm(use_running_average=not train, momentum=0.9,
                              dtype=self.dtype)(x))
-    x = nn.Conv(self.outputs, (1, 1), dtype=self.dtype,
+    x = nn.Conv(self.outputs, (1, 1), dtype=self.dtype, conv_general_dilated=self.conv,
                 bias_init=nn.initializers.constant(self.bias_init))(x)
     return x.astype(jnp.float32)
 
@@ -115,10 +119,12 @@ class ConvHeads(nn.Module):
   outputs: dict[str, tuple[int, float]]
   features: int = 64
   dtype: jnp.dtype = jnp.float32
+  conv: Callable = conv_lib.matmul_conv
 
   @nn.compact
   def __call__(self, x, train: bool = False):
-    return {name: ConvHead(channels, self.features, bias, self.dtype, name=name)(x, train)
+    return {name: ConvHead(channels, self.features, bias, self.dtype, self.conv,
+                           name=name)(x, train)
             for name, (channels, bias) in self.outputs.items()}
 
 
