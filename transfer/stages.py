@@ -30,7 +30,7 @@ import time
 from absl import logging
 from etils import epath
 
-from transfer import errors, multihost, trainer
+from transfer import errors, multihost, study, trainer
 from transfer.data import catalog
 from transfer.errors import UserError
 
@@ -137,8 +137,9 @@ def _checked_parent(plan, parent_dir: str) -> str:
     state = parent['state'] if parent else 'not started'
     raise UserError(f'Source stage {plan.parent} is {state}, not finished.',
                     where=f'{plan.where} (stage {plan.dirname})', fix=fix)
-  def architecture(model: dict) -> dict:  # model.conv changes only the rounding.
-    return {k: v for k, v in json.loads(json.dumps(model)).items() if k != 'conv'}
+  def architecture(model: dict) -> dict:  # Without what the stage key leaves out.
+    return {k: v for k, v in json.loads(json.dumps(model)).items()
+            if f'model.{k}' not in study.NOT_IN_KEY}
   model, trained = architecture(plan.config.model.to_dict()), architecture(parent['config']['model'])
   if trained != model:
     raise UserError(

@@ -19,8 +19,8 @@ import ml_collections
 from transfer.errors import UserError
 
 ROLES = ('source', 'baseline', 'target')
-# Config keys left out of the key: they change neither the trained state nor its metrics.
-# model.conv computes the same convolutions (up to rounding): roots keep their keys.
+# Config keys left out of the key: they change neither the trained state nor its metrics
+# (model.conv only the rounding); a source also transfers across them (stages.py).
 NOT_IN_KEY = ('log_every', 'keep_checkpoints', 'visualize', 'init.checkpoint', 'model.conv')
 KEY_LENGTH = 12
 

@@ -79,7 +79,7 @@ def matmul_conv(lhs, rhs, window_strides, padding, lhs_dilation=None,
   if isinstance(padding, str):
     padding = lax.padtype_to_pads(lhs.shape[1:3], (1, 1), window_strides, padding)
   padding = tuple((int(lo), int(hi)) for lo, hi in padding)
-  return _conv1x1(lhs, rhs.astype(lhs.dtype), int(window_strides[0]), padding)
+  return _conv1x1(lhs, rhs, int(window_strides[0]), padding)
 
 
 def conv_function(implementation: str):
